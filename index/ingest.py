@@ -1,0 +1,87 @@
+"""The ingestion pipeline: read → clean → metadata → chunk → embed → store, file by file."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import MetadataMode
+
+from index.chunk import ArticleChunker
+from index.clean import clean_text
+from index.metadata import extract_metadata
+from index.models import Article, IngestError, IngestReport, RawDocument
+from index.read import UnreadableSource, iter_source_files, read_text_file
+from index.store import ArticleStore
+
+ProgressCallback = Callable[[str], None]
+
+
+def article_id(cleaned_text: str) -> str:
+    """Stable document id derived from the stored text: the same story always gets the same id."""
+    return hashlib.sha256(cleaned_text.encode("utf-8")).hexdigest()[:16]
+
+
+def prepare_article(raw: RawDocument) -> Article:
+    """Clean a raw document and read its metadata; UnreadableSource when no story is left."""
+    cleaned = clean_text(raw.text)
+    if not cleaned.strip():
+        raise UnreadableSource(raw.source, "no article text left after removing page furniture")
+    return Article(
+        doc_id=article_id(cleaned),
+        source=raw.source,
+        text=cleaned,
+        content_hash=raw.content_hash,
+        metadata=extract_metadata(raw.text, cleaned),
+    )
+
+
+class Ingestor:
+    """Runs the pipeline into one store with one chunker and one embedding model."""
+
+    def __init__(self, store: ArticleStore, chunker: ArticleChunker, embedder: BaseEmbedding) -> None:
+        self.store = store
+        self.chunker = chunker
+        self.embedder = embedder
+
+    def ingest(self, paths: Iterable[Path], on_file: ProgressCallback | None = None) -> IngestReport:
+        report = IngestReport()
+        for item in iter_source_files(paths):
+            if isinstance(item, UnreadableSource):
+                report.errors.append(IngestError(source=item.source, reason=item.reason))
+                continue
+            if on_file:
+                on_file(str(item))
+            try:
+                outcome = self._ingest_file(item)
+            except UnreadableSource as problem:
+                report.errors.append(IngestError(source=problem.source, reason=problem.reason))
+                continue
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        report.documents = self.store.count_articles()
+        report.chunks = self.store.count_chunks()
+        return report
+
+    def _ingest_file(self, path: Path) -> str:
+        """Ingest one file and say what happened to it: "added", "updated" or "skipped"."""
+        raw = read_text_file(path)
+        previous = self.store.find_by_source(raw.source)
+        if previous is not None and previous.metadata.get("content_hash") == raw.content_hash:
+            return "skipped"  # unchanged file: a hash check is all it costs
+        article = prepare_article(raw)
+        if previous is not None and previous.doc_id == article.doc_id:
+            self.store.update_article_metadata(article.doc_id, content_hash=raw.content_hash)
+            return "skipped"  # the file changed only in furniture: the story is the same
+        if previous is None and self.store.has_article(article.doc_id):
+            return "skipped"  # the same story is already stored from another file
+        chunks = self.chunker.chunk_article(article)
+        texts = [chunk.get_content(metadata_mode=MetadataMode.EMBED) for chunk in chunks]
+        for chunk, vector in zip(chunks, self.embedder.get_text_embedding_batch(texts), strict=True):
+            chunk.embedding = vector
+        self.store.put_article(article, chunks)
+        if previous is not None:
+            self.store.delete_article(previous.doc_id)
+            return "updated"
+        return "added"

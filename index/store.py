@@ -1,0 +1,124 @@
+"""Step 6: the Chroma store, embedded (PersistentClient) or a server (HttpClient).
+
+Two collections: `<prefix>_chunks` holds the chunk vectors through llama-index's ChromaVectorStore
+(what retrieval reads); `<prefix>_articles` holds one record per article — its cleaned text, which
+citation offsets point into, its metadata, and the mean of its chunk vectors. The article record is
+written last, so it marks an article as complete: an ingest killed half-way leaves at most orphan
+chunks, which the next ingest of that article replaces.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.config import Settings as ChromaSettings
+from llama_index.core.schema import TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+from pydantic import BaseModel
+
+from index.chunk import article_metadata
+from index.models import Article
+
+_COSINE = {"hnsw": {"space": "cosine"}}
+
+
+class StoredArticle(BaseModel):
+    doc_id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written; the message says where and why."""
+
+
+def open_chroma(data_dir: Path, chroma_url: str | None = None) -> ClientAPI:
+    """A Chroma client: a server at `chroma_url`, else an embedded store under `data_dir`."""
+    settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if chroma_url:
+            url = urlparse(chroma_url)
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+    except Exception as error:  # chromadb raises many types; the user needs the place and the reason
+        where = chroma_url or str(data_dir)
+        raise StoreError(f"{where}: cannot open the Chroma store: {error}") from error
+
+
+class ArticleStore:
+    """Articles and their chunks in Chroma."""
+
+    def __init__(self, client: ClientAPI, prefix: str = "newsdesk") -> None:
+        # embedding_function=None: we always hand Chroma our own vectors (its default one downloads a model).
+        self._articles = client.get_or_create_collection(
+            f"{prefix}_articles", embedding_function=None, configuration=_COSINE
+        )
+        self._chunks = client.get_or_create_collection(
+            f"{prefix}_chunks", embedding_function=None, configuration=_COSINE
+        )
+        self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+        self._max_batch = client.get_max_batch_size()
+
+    # --- reading -------------------------------------------------------------------------------
+    def count_articles(self) -> int:
+        return self._articles.count()
+
+    def count_chunks(self) -> int:
+        return self._chunks.count()
+
+    def has_article(self, doc_id: str) -> bool:
+        return bool(self._articles.get(ids=[doc_id], include=[])["ids"])
+
+    def find_by_source(self, source: str) -> StoredArticle | None:
+        found = self._articles.get(where={"source": source}, include=["metadatas"], limit=1)
+        if not found["ids"]:
+            return None
+        return StoredArticle(doc_id=found["ids"][0], text="", metadata=dict(found["metadatas"][0]))
+
+    def get_article(self, doc_id: str) -> StoredArticle | None:
+        found = self._articles.get(ids=[doc_id], include=["documents", "metadatas"])
+        if not found["ids"]:
+            return None
+        return StoredArticle(
+            doc_id=doc_id, text=found["documents"][0] or "", metadata=dict(found["metadatas"][0])
+        )
+
+    # --- writing -------------------------------------------------------------------------------
+    def put_article(self, article: Article, chunks: list[TextNode]) -> None:
+        """Store an article and its embedded chunks, replacing any earlier chunks of the same id."""
+        self._chunks.delete(where={"document_id": article.doc_id})
+        for start in range(0, len(chunks), self._max_batch):
+            self.vector_store.add(chunks[start : start + self._max_batch])
+        vectors = np.asarray([chunk.get_embedding() for chunk in chunks], dtype=np.float32)
+        centroid = vectors.mean(axis=0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        metadata: dict[str, Any] = {
+            **article_metadata(article),
+            "content_hash": article.content_hash,
+            "chunks": len(chunks),
+        }
+        self._articles.upsert(
+            ids=[article.doc_id],
+            documents=[article.text],
+            metadatas=[metadata],
+            embeddings=[centroid.tolist()],
+        )
+
+    def delete_article(self, doc_id: str) -> None:
+        """Remove an article: its record first (it stops being complete), then its chunks."""
+        self._articles.delete(ids=[doc_id])
+        self._chunks.delete(where={"document_id": doc_id})
+
+    def update_article_metadata(self, doc_id: str, **values: Any) -> None:
+        self._articles.update(ids=[doc_id], metadatas=[values])

@@ -1,0 +1,196 @@
+"""`newsdesk`: the command line. A thin shell: it reads flags into Settings, asks
+newsdesk.components for what it needs, and prints what `index` and `rag` return."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.markdown import Markdown
+
+from newsdesk.components import Components, UnknownEngine
+from newsdesk.settings import ConfigFileError, Settings, load_settings
+
+app = typer.Typer(
+    name="newsdesk",
+    help="Ask a news archive questions; every claim is cited to the sentence it came from.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", help="Data directory [env NEWSDESK_STORE].", show_default=False)
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="TOML config file [env NEWSDESK_CONFIG].", show_default=False)
+]
+ChromaOption = Annotated[
+    str | None,
+    typer.Option("--chroma-url", help="Chroma server URL [env NEWSDESK_CHROMA_URL].", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+class QuestionLine(BaseModel):
+    id: str | int | None = None
+    question: str
+    history: list[tuple[str, str]] = []
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def settings_from(config: Path | None, **flags: Any) -> Settings:
+    """Settings from every source, with user mistakes turned into one clear line."""
+    try:
+        return load_settings(config, **flags)
+    except ConfigFileError as error:
+        fail(str(error))
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
+        )
+        fail(f"invalid setting: {problems}")
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files and folders of .txt/.md articles.", show_default=False)
+    ],
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Index articles into the store. Unchanged files are skipped; re-running adds nothing.
+
+    Example: newsdesk ingest ~/archive/2016 notes.md
+    """
+    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    try:
+        report = components.ingestor.ingest(paths)
+    except RuntimeError as error:  # the store failed: nothing more can be done
+        fail(str(error), code=1)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        out.print(
+            f"{report.added} added, {report.updated} updated, {report.skipped} skipped, "
+            f"{len(report.errors)} error(s) · store: {report.documents} articles, {report.chunks} chunks"
+        )
+        for problem in report.errors:
+            err.print(f"  [red]✗[/] {problem.source}: {problem.reason}", highlight=False)
+    if report.errors and report.added + report.updated + report.skipped == 0:
+        raise typer.Exit(1)
+
+
+def _read_questions(path: Path) -> list[QuestionLine]:
+    """Every line of a --questions file, validated before any model is loaded."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"{path}: cannot read questions file: {error}")
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            questions.append(QuestionLine.model_validate_json(line))
+        except ValidationError as error:
+            first = error.errors()[0]
+            fail(f"{path}:{number}: {'.'.join(map(str, first['loc'])) or 'line'}: {first['msg']}")
+    if not questions:
+        fail(f"{path}: no questions in file")
+    return questions
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question.", show_default=False)] = None,
+    as_json: JsonOption = False,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", help="Chunks to retrieve.", show_default=False)
+    ] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="Answer engine.", show_default=False)] = None,
+    questions: Annotated[
+        Path | None,
+        typer.Option("--questions", help="JSONL file of {id, question, history}.", show_default=False),
+    ] = None,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Answer a question from the archive, citing the sentences that support it.
+
+    Example: newsdesk ask "Who met in Tehran and when?"
+    """
+    if (question is None) == (questions is None):
+        fail("give either a QUESTION or --questions FILE")
+    if question is not None and not question.strip():
+        fail("the question is empty")
+    batch = _read_questions(questions) if questions else [QuestionLine(question=question or "")]
+    components = Components(
+        settings_from(config, store=store, chroma_url=chroma_url, top_k=top_k, engine=engine)
+    )
+    try:
+        assistant = components.assistant()
+    except UnknownEngine as error:
+        fail(str(error))
+    if components.ensure_sample_corpus() is not None:
+        err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store}[/]")
+    for item in batch:
+        answer = assistant.ask(item.question, history=item.history)
+        if as_json:
+            payload = answer.model_dump(mode="json")
+            print_json({"id": item.id, **payload} if questions else payload)
+        else:
+            out.print(Markdown(_render(answer)))
+
+
+def _render(answer: Any) -> str:
+    from rag.render import render_markdown
+
+    return render_markdown(answer)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Open the chat page in the browser.
+
+    Example: newsdesk serve --port 7860
+    """
+    from ui.app import build_app
+
+    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    components.ensure_sample_corpus()
+    build_app(components.assistant()).queue(default_concurrency_limit=1).launch(
+        server_name=host, server_port=port, show_api=True
+    )
+
+
+def main() -> None:
+    app()

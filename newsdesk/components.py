@@ -1,0 +1,82 @@
+"""The one place that builds components from the settings and wires them together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.resources import files
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from index.chunk import ArticleChunker
+from index.embed import load_embedder, load_tokenizer
+from index.ingest import Ingestor
+from index.models import IngestReport
+from index.store import ArticleStore, open_chroma
+from newsdesk.settings import Settings
+from rag.assistant import Assistant
+from rag.engines.base import AnswerEngine
+from rag.engines.extractive import ExtractiveEngine
+from rag.retrieve import PassageRetriever
+from rag.verify import CitationCheck
+
+ENGINES = ("extractive",)
+
+
+class UnknownEngine(ValueError):
+    pass
+
+
+def sample_corpus_dir() -> Path:
+    """The three bundled seed articles, so a new user gets answers with no data of their own."""
+    return Path(str(files("newsdesk").joinpath("sample_corpus")))
+
+
+@dataclass
+class Components:
+    """Builds each component once, on first use, from one Settings object."""
+
+    settings: Settings
+    _engines: dict[str, AnswerEngine] = field(default_factory=dict)
+
+    @cached_property
+    def store(self) -> ArticleStore:
+        client = open_chroma(self.settings.store, self.settings.chroma_url)
+        return ArticleStore(client, prefix=self.settings.collection_prefix)
+
+    @cached_property
+    def embedder(self) -> BaseEmbedding:
+        return load_embedder(self.settings.embed_model)
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        chunker = ArticleChunker(
+            load_tokenizer(self.settings.embed_model), self.settings.chunk_tokens, self.settings.chunk_overlap
+        )
+        return Ingestor(self.store, chunker, self.embedder)
+
+    def engine(self, name: str | None = None) -> AnswerEngine:
+        name = name or self.settings.engine
+        if name not in ENGINES:
+            raise UnknownEngine(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+        if name not in self._engines:
+            match name:
+                case "extractive":
+                    self._engines[name] = ExtractiveEngine(
+                        self.embedder, min_support=self.settings.min_support
+                    )
+                case _:
+                    raise UnknownEngine(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+        return self._engines[name]
+
+    def assistant(self, engine: str | None = None) -> Assistant:
+        chosen = self.engine(engine)  # first: an unknown engine name fails before any model loads
+        retriever = PassageRetriever(self.store, self.embedder, self.settings.top_k)
+        return Assistant(retriever, chosen, CitationCheck(self.store, self.embedder))
+
+    def ensure_sample_corpus(self) -> IngestReport | None:
+        """Index the bundled sample corpus into an empty store; None when the store has articles."""
+        if self.store.count_articles():
+            return None
+        return self.ingestor.ingest([sample_corpus_dir()])

@@ -1,0 +1,94 @@
+"""One typed settings object shared by every command.
+
+Precedence, lowest first: defaults < config file (TOML) < environment (`NEWSDESK_*`) < CLI flags.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_path
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("newsdesk.toml")
+
+
+def default_store_dir() -> Path:
+    """Where the index lives unless told otherwise: ~/.local/share/newsdesk on Linux."""
+    return user_data_path("newsdesk")
+
+
+class Settings(BaseSettings):
+    """Everything a Newsdesk command can be told."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", extra="ignore")
+
+    store: Path = Field(default_factory=default_store_dir, description="Data directory (Chroma store).")
+    chroma_url: str | None = Field(
+        default=None, description="URL of a Chroma server; unset means an embedded store in `store`."
+    )
+    top_k: int = Field(default=8, ge=1, le=100, description="Chunks retrieved per question.")
+    engine: str = Field(default="extractive", description="Answer engine.")
+    model: str | None = Field(default=None, description="LLM for LLM engines (name or GGUF path).")
+    embed_model: str | None = Field(
+        default=None, description="Sentence-transformers model directory; unset means the packaged MiniLM."
+    )
+    collection_prefix: str = Field(default="newsdesk", description="Prefix of the Chroma collection names.")
+    chunk_tokens: int = Field(default=200, ge=32, le=256, description="Chunk size in embedding-model tokens.")
+    chunk_overlap: int = Field(default=32, ge=0, le=128, description="Chunk overlap in tokens.")
+    min_support: float = Field(
+        default=0.45, ge=0.0, le=1.0, description="Lowest evidence score an extractive answer may use."
+    )
+
+    @field_validator("store", mode="after")
+    @classmethod
+    def _expand_store(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # First wins: CLI flags (init kwargs) > environment > config file > field defaults.
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+class ConfigFileError(ValueError):
+    """The config file named by the user is missing or unreadable."""
+
+
+def load_settings(config_file: Path | None = None, **cli_values: Any) -> Settings:
+    """Build the settings from every source; `cli_values` that are None are treated as not given.
+
+    The config file is `config_file`, else `$NEWSDESK_CONFIG`, else ./newsdesk.toml when present.
+    """
+    explicit = config_file or (
+        Path(os.environ["NEWSDESK_CONFIG"]) if os.environ.get("NEWSDESK_CONFIG") else None
+    )
+    if explicit is not None and not explicit.is_file():
+        raise ConfigFileError(f"{explicit}: config file not found")
+    path = explicit or (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None)
+
+    class _FromFile(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    given = {key: value for key, value in cli_values.items() if value is not None}
+    try:
+        return _FromFile(**given)
+    except ValueError as error:
+        if path is not None and "toml" in type(error).__name__.lower():
+            raise ConfigFileError(f"{path}: {error}") from error
+        raise

@@ -1,0 +1,56 @@
+"""The question-answering pipeline: rewrite follow-up → retrieve → gate → answer → verify."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from prompts import load_prompt
+from rag.engines.base import AnswerEngine
+from rag.gate import unanswerable_reason
+from rag.models import Answer
+from rag.retrieve import PassageRetriever
+from rag.verify import CitationCheck
+
+Turn = tuple[str, str]
+
+_REFERS_BACK = re.compile(
+    r"\b(he|she|it|they|him|her|his|its|their|them|that|this|those|these|there|then)\b", re.I
+)
+
+
+def retrieval_query(question: str, history: Sequence[Turn]) -> str:
+    """The question to search with. A follow-up that leans on earlier turns ("and what did he say
+    about the ceasefire?") is searched together with the previous question; LLM engines replace
+    this with a rewrite by the model (prompts/condense.md)."""
+    if not history:
+        return question
+    previous_question = history[-1][0]
+    if _REFERS_BACK.search(question) or len(question.split()) <= 5:
+        return f"{previous_question} {question}"
+    return question
+
+
+class Assistant:
+    def __init__(self, retriever: PassageRetriever, engine: AnswerEngine, checker: CitationCheck) -> None:
+        self.retriever = retriever
+        self.engine = engine
+        self.checker = checker
+
+    def ask(self, question: str, history: Sequence[Turn] = (), top_k: int | None = None) -> Answer:
+        question = question.strip()
+        if not question:
+            raise ValueError("the question is empty")
+        query = retrieval_query(question, history)
+        passages = self.retriever.retrieve(query, top_k=top_k)
+        reason = unanswerable_reason(query, passages)
+        if reason is not None:
+            answer = Answer(
+                question=question,
+                answer=load_prompt("abstain").format(reason=reason),
+                abstained=True,
+                engine=self.engine.name,
+            )
+        else:
+            answer = self.checker.verify(self.engine.answer(query, passages))
+        return answer.model_copy(update={"question": question, "retrieval_query": query})

@@ -1,0 +1,1 @@
+"""Answer engines: one interface (`base.AnswerEngine`), chosen by name in newsdesk.components."""

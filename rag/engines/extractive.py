@@ -1,0 +1,138 @@
+"""The extractive engine: answers with sentences copied verbatim from the archive, each cited.
+
+No language model, so nothing can be invented: the engine only chooses which retrieved sentences
+answer the question, scoring each by embedding similarity to the question and by how many of the
+question's content words it contains, and abstains when none scores high enough.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from index.sentences import split_sentences
+from prompts import load_prompt
+from rag.models import Answer, AnswerSentence, Citation, Passage
+from rag.question import anchor_terms, asks_when, content_terms, mentions_time
+
+_MIN_WORDS = 5  # shorter "sentences" are captions, labels and datelines
+
+
+@dataclass
+class _Candidate:
+    passage: Passage
+    start: int  # offsets in the stored article
+    end: int
+    text: str
+    score: float = 0.0
+
+
+def _candidates(passages: list[Passage]) -> list[_Candidate]:
+    seen: set[tuple[str, int]] = set()
+    found = []
+    for passage in passages:
+        for start, end in split_sentences(passage.text):
+            text = passage.text[start:end]
+            key = (passage.doc_id, passage.start + start)
+            if key in seen or len(text.split()) < _MIN_WORDS:
+                continue
+            seen.add(key)
+            found.append(_Candidate(passage, passage.start + start, passage.start + end, text))
+    return found
+
+
+class ExtractiveEngine:
+    """Chooses up to `max_sentences` supporting sentences, at most `per_article` from one article."""
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        embedder: BaseEmbedding,
+        min_support: float = 0.45,
+        max_sentences: int = 3,
+        per_article: int = 2,
+        relative_cutoff: float = 0.8,
+    ) -> None:
+        self._embedder = embedder
+        self.min_support = min_support
+        self.max_sentences = max_sentences
+        self.per_article = per_article
+        self.relative_cutoff = relative_cutoff
+
+    def _score(self, question: str, candidates: list[_Candidate]) -> None:
+        question_vector = np.asarray(self._embedder.get_query_embedding(question))
+        vectors = np.asarray(self._embedder.get_text_embedding_batch([c.text for c in candidates]))
+        similarities = vectors @ question_vector
+        # Names and figures weigh double: a sentence about the right place beats one with the right verb.
+        weights = dict.fromkeys(content_terms(question), 1.0) | dict.fromkeys(anchor_terms(question), 2.0)
+        total = sum(weights.values()) or 1.0
+        wants_time = asks_when(question)
+        for candidate, similarity in zip(candidates, similarities, strict=True):
+            terms = content_terms(candidate.text)
+            coverage = sum(weight for term, weight in weights.items() if term in terms) / total
+            candidate.score = 0.6 * float(similarity) + 0.4 * coverage
+            if wants_time and mentions_time(candidate.text):
+                candidate.score += 0.08
+
+    def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        floor = max(self.min_support, self.relative_cutoff * ranked[0].score)
+        eligible = [c for c in ranked if c.score >= floor]
+        chosen: list[_Candidate] = []
+        per_doc: dict[str, int] = {}
+        # First the best sentence of each article, then seconds: a question spanning several
+        # articles is answered from each of them before any one article speaks twice.
+        for limit in range(1, self.per_article + 1):
+            for candidate in eligible:
+                doc = candidate.passage.doc_id
+                if (
+                    len(chosen) < self.max_sentences
+                    and per_doc.get(doc, 0) < limit
+                    and candidate not in chosen
+                ):
+                    per_doc[doc] = per_doc.get(doc, 0) + 1
+                    chosen.append(candidate)
+        # Read in a sensible order: articles by their best sentence, sentences in article order.
+        article_rank = {doc: rank for rank, doc in enumerate(dict.fromkeys(c.passage.doc_id for c in chosen))}
+        return sorted(chosen, key=lambda c: (article_rank[c.passage.doc_id], c.start))
+
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        candidates = _candidates(passages)
+        if candidates:
+            self._score(question, candidates)
+        if not candidates or max(c.score for c in candidates) < self.min_support:
+            reason = "no retrieved sentence answers this question closely enough."
+            return Answer(
+                question=question,
+                answer=load_prompt("abstain").format(reason=reason),
+                abstained=True,
+                engine=self.name,
+            )
+        sentences, citations = [], []
+        for marker, candidate in enumerate(self._select(candidates), start=1):
+            passage = candidate.passage
+            citations.append(
+                Citation(
+                    marker=marker,
+                    doc_id=passage.doc_id,
+                    source=passage.source,
+                    title=passage.title,
+                    outlet=passage.outlet,
+                    published=passage.published,
+                    quote=candidate.text,
+                    start=candidate.start,
+                    end=candidate.end,
+                )
+            )
+            sentences.append(AnswerSentence(text=candidate.text, markers=[marker]))
+        return Answer(
+            question=question,
+            answer=" ".join(f"{s.text} [{s.markers[0]}]" for s in sentences),
+            abstained=False,
+            engine=self.name,
+            citations=citations,
+            sentences=sentences,
+        )

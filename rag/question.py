@@ -1,0 +1,73 @@
+"""What a question asks about: its content terms and the names and numbers it is anchored on."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from nltk.stem import PorterStemmer
+
+# Function words plus the words every question carries (who, say, tell...). Written out here
+# because nltk's stopword list is a separate download and bm25s' English list is too short.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom whose why will
+    with would you your yours yourself yourselves tell say said says told give gave show shown find
+    happen happened according did does anyone someone something thing things many much get got make made
+    take took know known
+    """.split()
+)
+_QUESTION_OPENERS = frozenset({"who", "what", "when", "where", "why", "how", "which", "whom", "whose"})
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*")
+_TEMPORAL = re.compile(
+    r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tomorrow|"
+    r"(this|last|next) (week|month|year)|January|February|March|April|May|June|July|August|September|"
+    r"October|November|December|\d{4}|(\d+|two|three|several)-day)\b"
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> PorterStemmer:
+    return PorterStemmer()
+
+
+def stem(word: str) -> str:
+    return _stemmer().stem(word.lower().strip("'’-").removesuffix("'s").removesuffix("’s"))
+
+
+def content_words(text: str) -> dict[str, str]:
+    """Words that carry meaning (stopwords dropped), keyed by stem."""
+    return {stem(token): token for token in _TOKEN.findall(text) if token.lower() not in STOPWORDS}
+
+
+def content_terms(text: str) -> set[str]:
+    """Stems of the words that carry meaning."""
+    return set(content_words(text))
+
+
+def anchor_terms(question: str) -> dict[str, str]:
+    """Names and numbers the question is about: capitalised words not opening the question, and
+    figures. An archive that never mentions one of them cannot answer the question.
+    Maps each anchor's stem to the word as the question wrote it."""
+    tokens = _TOKEN.findall(question)
+    anchors: dict[str, str] = {}
+    for position, token in enumerate(tokens):
+        lowered = token.lower()
+        if lowered in STOPWORDS or lowered in _QUESTION_OPENERS:
+            continue
+        if token[0].isdigit() or (token[0].isupper() and position > 0):
+            anchors[stem(token)] = token
+    return anchors
+
+
+def asks_when(question: str) -> bool:
+    return bool(re.search(r"\b(when|what (day|date|time|year|month))\b", question, re.IGNORECASE))
+
+
+def mentions_time(sentence: str) -> bool:
+    return bool(_TEMPORAL.search(sentence))

@@ -1,0 +1,107 @@
+"""Step 3 of answering: check every citation against the stored article it points at.
+
+A citation survives when its quote is verbatim in the stored article at its offsets (offsets are
+repaired when the quote is found elsewhere in the article) and the quote supports the sentence
+that cites it: the sentence is the quote, or it is close in meaning (embedding similarity) and
+every name and figure in it also appears in the quote or its neighbouring sentences. A sentence
+left with no supporting citation is marked unsupported and dropped from the answer text; markers
+are renumbered so they never point past the source list.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from index.sentences import split_sentences
+from index.store import ArticleStore
+from prompts import load_prompt
+from rag.models import Answer, AnswerSentence, Citation
+from rag.question import anchor_terms, content_terms
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def _neighbourhood(text: str, start: int, end: int) -> str:
+    """The quote with the sentence before and after it."""
+    spans = split_sentences(text)
+    inside = [i for i, (s, e) in enumerate(spans) if e > start and s < end]
+    if not inside:
+        return text[start:end]
+    first, last = max(inside[0] - 1, 0), min(inside[-1] + 1, len(spans) - 1)
+    return text[spans[first][0] : spans[last][1]]
+
+
+class CitationCheck:
+    def __init__(self, store: ArticleStore, embedder: BaseEmbedding, min_similarity: float = 0.6) -> None:
+        self._store = store
+        self._embedder = embedder
+        self.min_similarity = min_similarity
+
+    def _locate(self, citation: Citation) -> tuple[Citation, str] | None:
+        """The citation with true offsets, and its article text; None when the quote is not there."""
+        article = self._store.get_article(citation.doc_id)
+        if article is None or not citation.quote.strip():
+            return None
+        text = article.text
+        if text[citation.start : citation.end] == citation.quote:
+            return citation, text
+        found = text.find(citation.quote)
+        if found < 0:
+            return None
+        return citation.model_copy(update={"start": found, "end": found + len(citation.quote)}), text
+
+    def _supports(self, sentence: str, citation: Citation, article_text: str) -> bool:
+        claim = _MARKER.sub("", sentence).strip()
+        if claim and claim in citation.quote:
+            return True
+        context = _neighbourhood(article_text, citation.start, citation.end)
+        context_terms = content_terms(context)
+        if any(anchor not in context_terms for anchor in anchor_terms(claim)):
+            return False
+        vectors = np.asarray(self._embedder.get_text_embedding_batch([claim, citation.quote]))
+        return float(vectors[0] @ vectors[1]) >= self.min_similarity
+
+    def verify(self, answer: Answer) -> Answer:
+        if answer.abstained:
+            return answer
+        located = {}
+        for citation in answer.citations:
+            found = self._locate(citation)
+            if found is not None:
+                located[citation.marker] = found
+        kept_sentences: list[AnswerSentence] = []
+        renumbered: dict[int, int] = {}
+        citations: list[Citation] = []
+        for sentence in answer.sentences:
+            markers = []
+            for marker in sentence.markers:
+                if marker not in located:
+                    continue
+                citation, article_text = located[marker]
+                if not self._supports(sentence.text, citation, article_text):
+                    continue
+                if marker not in renumbered:
+                    renumbered[marker] = len(renumbered) + 1
+                    citations.append(citation.model_copy(update={"marker": renumbered[marker]}))
+                markers.append(renumbered[marker])
+            kept_sentences.append(
+                AnswerSentence(
+                    text=_MARKER.sub("", sentence.text).strip(), markers=markers, supported=bool(markers)
+                )
+            )
+        supported = [s for s in kept_sentences if s.supported]
+        if not supported:
+            reason = "none of the answer's sentences is supported by the articles it cites."
+            return answer.model_copy(
+                update={
+                    "answer": load_prompt("abstain").format(reason=reason),
+                    "abstained": True,
+                    "citations": [],
+                    "sentences": kept_sentences,
+                }
+            )
+        text = " ".join(s.text + "".join(f" [{m}]" for m in s.markers) for s in supported)
+        return answer.model_copy(update={"answer": text, "citations": citations, "sentences": kept_sentences})

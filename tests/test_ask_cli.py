@@ -1,0 +1,87 @@
+"""`newsdesk ask` end to end on the bundled sample corpus."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from tests.conftest import SAMPLE_CORPUS, TEHRAN_ARTICLES, json_lines, run_cli
+
+ANSWER_FIELDS = {"question", "answer", "abstained", "engine", "citations"}
+CITATION_FIELDS = {"marker", "doc_id", "source", "title", "outlet", "published", "quote", "start", "end"}
+
+
+def assert_quotes_verbatim(answer: dict) -> None:
+    for citation in answer["citations"]:
+        article = Path(citation["source"]).read_text(encoding="utf-8")
+        assert citation["quote"] in article, citation
+
+
+def test_first_ask_indexes_sample_corpus_and_cites_both_tehran_articles(tmp_path: Path) -> None:
+    result = run_cli("ask", "--store", str(tmp_path / "store"), "--json", "Who met in Tehran and when?")
+    answer = json.loads(result.stdout)
+    assert "sample corpus" in result.stderr
+    assert answer["abstained"] is False
+    cited = {Path(c["source"]).name for c in answer["citations"]}
+    assert cited >= TEHRAN_ARTICLES
+    assert_quotes_verbatim(answer)
+    # Every [n] in the answer text names a listed citation, and every citation is used.
+    markers = {c["marker"] for c in answer["citations"]}
+    used = {int(m) for m in __import__("re").findall(r"\[(\d+)\]", answer["answer"])}
+    assert used == markers
+
+
+def test_ask_json_schema(sample_store: Path) -> None:
+    answer = json.loads(
+        run_cli("ask", "--store", str(sample_store), "--json", "Where did Jaberi Ansari meet Assad?").stdout
+    )
+    assert set(answer) >= ANSWER_FIELDS
+    assert answer["engine"] == "extractive"
+    assert answer["citations"], answer
+    for citation in answer["citations"]:
+        assert set(citation) >= CITATION_FIELDS
+        assert Path(citation["source"]).is_absolute()
+        assert isinstance(citation["start"], int) and citation["end"] > citation["start"]
+        if citation["published"] is not None:
+            date.fromisoformat(citation["published"])
+    assert_quotes_verbatim(answer)
+    assert any(c["published"] == "2016-09-19" for c in answer["citations"])
+
+
+def test_questions_file_answers_each_line_with_its_id(sample_store: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    lines = [
+        {"id": "tehran", "question": "Who met in Tehran and when?", "history": []},
+        {"id": "ankara", "question": "What did the Turkish president say in Ankara?", "history": []},
+        {"id": "spend", "question": "How much does Iran spend a year propping up Assad's regime?"},
+        {
+            "id": "followup",
+            "question": "And how many were killed there?",
+            "history": [["What happened in Dayr al-Zawr?", "A US-led coalition attack hit Syrian forces."]],
+        },
+    ]
+    questions.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    result = run_cli("ask", "--store", str(sample_store), "--json", "--questions", str(questions))
+    answers = {answer["id"]: answer for answer in json_lines(result.stdout)}
+    assert list(answers) == ["tehran", "ankara", "spend", "followup"]
+    assert answers["ankara"]["abstained"] is True
+    assert answers["ankara"]["citations"] == []
+    assert "$35 billion" in answers["spend"]["answer"]
+    assert "85" in answers["followup"]["answer"]
+    for answer in answers.values():
+        assert_quotes_verbatim(answer)
+
+
+def test_text_output_lists_numbered_sources(sample_store: Path) -> None:
+    output = run_cli("ask", "--store", str(sample_store), "Who met in Tehran and when?").stdout
+    assert "[1]" in output and "Sources" in output
+    assert "003_482dfbd78e828b66.txt" in output
+
+
+def test_sample_corpus_is_bundled() -> None:
+    assert sorted(p.name for p in SAMPLE_CORPUS.glob("*.txt")) == [
+        "000_08a30185b96717b7.txt",
+        "003_482dfbd78e828b66.txt",
+        "004_92eb43aadcb4a738.txt",
+    ]

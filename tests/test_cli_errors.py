@@ -1,0 +1,51 @@
+"""Bad command-line input gets one clear line and a non-zero exit, before any model is loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask"], "give either a QUESTION or --questions FILE"),
+        (["ask", "   "], "the question is empty"),
+        (["ask", "--top-k", "0", "Who met in Tehran?"], "top_k"),
+        (["ask", "--engine", "gpt-9", "Who met in Tehran?"], "unknown engine 'gpt-9'"),
+        (["ask", "--config", "/nonexistent/newsdesk.toml", "Who?"], "config file not found"),
+    ],
+)
+def test_bad_input_is_reported_clearly(args: list[str], message: str, tmp_path: Path) -> None:
+    result = run_cli(*args, "--store", str(tmp_path / "store"), check=False)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_questions_file_names_file_and_line(tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": 1, "question": "Who met in Tehran?"}\n{"id": 2}\n', encoding="utf-8")
+    result = run_cli("ask", "--store", str(tmp_path / "store"), "--questions", str(questions), check=False)
+    assert result.returncode == 2
+    assert f"{questions}:2: question" in result.stderr
+
+
+def test_environment_and_config_file_set_options(tmp_path: Path) -> None:
+    from newsdesk.settings import load_settings
+
+    config = tmp_path / "newsdesk.toml"
+    config.write_text('top_k = 5\nengine = "extractive"\nstore = "/tmp/from-file"\n', encoding="utf-8")
+    from_file = load_settings(config)
+    assert (from_file.top_k, str(from_file.store)) == (5, "/tmp/from-file")
+    import os
+
+    os.environ["NEWSDESK_TOP_K"] = "7"
+    try:
+        assert load_settings(config).top_k == 7  # environment beats the file
+        assert load_settings(config, top_k=3).top_k == 3  # a flag beats both
+    finally:
+        del os.environ["NEWSDESK_TOP_K"]

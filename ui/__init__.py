@@ -1,0 +1,1 @@
+"""The Gradio front end: a thin page over rag.Assistant."""
