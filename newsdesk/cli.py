@@ -188,8 +188,71 @@ def serve(
     components = Components(settings_from(config, store=store, chroma_url=chroma_url))
     components.ensure_sample_corpus()
     build_app(components.assistant()).queue(default_concurrency_limit=1).launch(
-        server_name=host, server_port=port, show_api=True
+        server_name=host, server_port=port
     )
+
+
+@app.command("eval")
+def evaluate(
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", help="JSONL evaluation set [default: the sample set].")
+    ] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="Answer engine.", show_default=False)] = None,
+    as_json: JsonOption = False,
+    min_correctness: Annotated[
+        float | None, typer.Option("--min-correctness", help="Release gate.", show_default=False)
+    ] = None,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Score the answers on an evaluation set; exit 1 when correctness is below the gate.
+
+    Example: newsdesk eval --json
+    """
+    import time
+
+    from eval.dataset import DatasetError, bundled_dataset, load_dataset
+    from eval.score import aggregate, score_answer
+
+    try:
+        questions = load_dataset(dataset or bundled_dataset())
+    except DatasetError as error:
+        fail(str(error))
+    settings = settings_from(
+        config, store=store, chroma_url=chroma_url, engine=engine, eval_min_correctness=min_correctness
+    )
+    components = Components(settings)
+    try:
+        assistant = components.assistant()
+    except UnknownEngine as error:
+        fail(str(error))
+    components.ensure_sample_corpus()
+    results = []
+    for item in questions:
+        started = time.perf_counter()
+        answer = assistant.ask(item.question, history=item.history)
+        results.append(score_answer(item, answer, time.perf_counter() - started))
+    summary = {"engine": assistant.engine.name, **aggregate(results)}
+    passed = (summary["correctness"] or 0.0) >= settings.eval_min_correctness
+    summary["gate"] = {"min_correctness": settings.eval_min_correctness, "passed": passed}
+    if as_json:
+        print_json(summary)
+    else:
+        out.print(
+            f"correctness {summary['correctness']:.2f}"
+            f" · abstention accuracy {summary['abstention_accuracy']:.2f}"
+            f" · {summary['questions']} questions · engine {summary['engine']}"
+        )
+        for failure in summary["failures"]:
+            out.print(
+                f"  ✗ {failure['id']} ({failure['type']}): missing {failure['missing']}", highlight=False
+            )
+        out.print(
+            "gate passed" if passed else f"[red]gate failed: correctness < {settings.eval_min_correctness}[/]"
+        )
+    if not passed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         default=0.45, ge=0.0, le=1.0, description="Lowest evidence score an extractive answer may use."
     )
 
+    eval_min_correctness: float = Field(
+        default=0.8, ge=0.0, le=1.0, description="Release gate: `newsdesk eval` fails below this correctness."
+    )
+
     @field_validator("store", mode="after")
     @classmethod
     def _expand_store(cls, value: Path) -> Path:

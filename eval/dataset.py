@@ -1,0 +1,54 @@
+"""Evaluation sets: JSONL, one question a line."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+
+class EvalQuestion(BaseModel):
+    id: str
+    question: str
+    answerable: bool
+    answer: str = ""
+    must_include: list[list[str]] = Field(
+        default_factory=list,
+        description="Every group must appear in a correct answer; any alternative of a group.",
+    )
+    gold_docs: list[str] = Field(
+        default_factory=list, description="File names of the articles that answer it."
+    )
+    type: str = "factoid"
+    history: list[tuple[str, str]] = Field(default_factory=list)
+
+
+class DatasetError(ValueError):
+    pass
+
+
+def bundled_dataset(name: str = "sample") -> Path:
+    return Path(str(files("eval").joinpath("datasets", f"{name}.jsonl")))
+
+
+def load_dataset(path: Path) -> list[EvalQuestion]:
+    """All questions of a JSONL file; DatasetError names the file and line of the first bad one."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise DatasetError(f"{path}: cannot read dataset: {error}") from error
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            questions.append(EvalQuestion.model_validate_json(line))
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise DatasetError(
+                f"{path}:{number}: {'.'.join(map(str, first['loc']))}: {first['msg']}"
+            ) from error
+    if not questions:
+        raise DatasetError(f"{path}: no questions")
+    return questions
