@@ -41,10 +41,18 @@ def prepare_article(raw: RawDocument) -> Article:
 class Ingestor:
     """Runs the pipeline into one store with one chunker and one embedding model."""
 
-    def __init__(self, store: ArticleStore, chunker: ArticleChunker, embedder: BaseEmbedding) -> None:
+    def __init__(
+        self,
+        store: ArticleStore,
+        chunker: ArticleChunker,
+        embedder: BaseEmbedding,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store
         self.chunker = chunker
         self.embedder = embedder
+        # Called once after a run that changed the store: derived indexes (BM25) follow it.
+        self.on_change = on_change
 
     def ingest(self, paths: Iterable[Path], on_file: ProgressCallback | None = None) -> IngestReport:
         report = IngestReport()
@@ -60,6 +68,8 @@ class Ingestor:
                 report.errors.append(IngestError(source=problem.source, reason=problem.reason))
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
+        if self.on_change and (report.added or report.updated):
+            self.on_change()
         report.documents = self.store.count_articles()
         report.chunks = self.store.count_chunks()
         return report

@@ -12,6 +12,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from index.chunk import ArticleChunker
 from index.embed import load_embedder, load_tokenizer
 from index.ingest import Ingestor
+from index.lexical import LexicalIndex
 from index.models import IngestReport
 from index.store import ArticleStore, open_chroma
 from newsdesk.settings import Settings
@@ -46,6 +47,11 @@ class Components:
         return ArticleStore(client, prefix=self.settings.collection_prefix)
 
     @cached_property
+    def lexical(self) -> LexicalIndex:
+        # Beside the store, also in server mode: it is a derived index, rebuilt from Chroma on demand.
+        return LexicalIndex(self.settings.store / f"{self.settings.collection_prefix}-bm25", self.store)
+
+    @cached_property
     def embedder(self) -> BaseEmbedding:
         return load_embedder(self.settings.embed_model)
 
@@ -54,7 +60,7 @@ class Components:
         chunker = ArticleChunker(
             load_tokenizer(self.settings.embed_model), self.settings.chunk_tokens, self.settings.chunk_overlap
         )
-        return Ingestor(self.store, chunker, self.embedder)
+        return Ingestor(self.store, chunker, self.embedder, on_change=self.lexical.rebuild)
 
     def engine(self, name: str | None = None) -> AnswerEngine:
         name = name or self.settings.engine
@@ -72,7 +78,7 @@ class Components:
 
     def assistant(self, engine: str | None = None) -> Assistant:
         chosen = self.engine(engine)  # first: an unknown engine name fails before any model loads
-        retriever = PassageRetriever(self.store, self.embedder, self.settings.top_k)
+        retriever = PassageRetriever(self.store, self.embedder, self.lexical, self.settings.top_k)
         return Assistant(retriever, chosen, CitationCheck(self.store, self.embedder))
 
     def ensure_sample_corpus(self) -> IngestReport | None:

@@ -31,13 +31,32 @@ _TEMPORAL = re.compile(
 )
 
 
+# Porter stemming leaves irregular past tenses alone ("met" vs "meet"); news questions and
+# reports switch tense constantly, so the common ones are mapped to their base form first.
+# (WordNet's lemmatizer would do this but is a separate data download.)
+_IRREGULAR = {
+    "met": "meet", "began": "begin", "begun": "begin", "held": "hold", "took": "take", "taken": "take",
+    "won": "win", "fought": "fight", "spoke": "speak", "spoken": "speak", "went": "go", "gone": "go",
+    "came": "come", "left": "leave", "led": "lead", "sent": "send", "struck": "strike", "rose": "rise",
+    "risen": "rise", "fell": "fall", "fallen": "fall", "paid": "pay", "sold": "sell", "bought": "buy",
+    "brought": "bring", "thought": "think", "kept": "keep", "ran": "run", "wrote": "write",
+    "written": "write", "broke": "break", "broken": "break", "spent": "spend", "built": "build",
+    "shot": "shoot", "chose": "choose", "chosen": "choose", "drove": "drive", "driven": "drive",
+    "fled": "flee", "grew": "grow", "grown": "grow", "knew": "know", "lost": "lose", "meant": "mean",
+    "saw": "see", "seen": "see", "sought": "seek", "stood": "stand", "stole": "steal", "swore": "swear",
+    "sworn": "swear", "threw": "throw", "thrown": "throw", "understood": "understand", "woke": "wake",
+    "withdrew": "withdraw", "withdrawn": "withdraw", "forbade": "forbid", "overtook": "overtake",
+}  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def _stemmer() -> PorterStemmer:
     return PorterStemmer()
 
 
 def stem(word: str) -> str:
-    return _stemmer().stem(word.lower().strip("'’-").removesuffix("'s").removesuffix("’s"))
+    word = word.lower().strip("'’-").removesuffix("'s").removesuffix("’s")
+    return _stemmer().stem(_IRREGULAR.get(word, word))
 
 
 def content_words(text: str) -> dict[str, str]:

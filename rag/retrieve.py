@@ -6,8 +6,11 @@ from datetime import date
 
 from llama_index.core import VectorStoreIndex
 from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore
 
+from index.lexical import LexicalIndex
 from index.store import ArticleStore
 from rag.models import Passage
 
@@ -45,18 +48,38 @@ def cap_per_article(passages: list[Passage], top_k: int, per_article: int) -> li
 
 
 class PassageRetriever:
-    """Top-k chunks by cosine similarity over the Chroma chunk collection, diversified by article."""
+    """Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion,
+    then at most `per_article` chunks from any one article."""
 
     def __init__(
-        self, store: ArticleStore, embedder: BaseEmbedding, top_k: int, per_article: int = 3
+        self,
+        store: ArticleStore,
+        embedder: BaseEmbedding,
+        lexical: LexicalIndex,
+        top_k: int,
+        per_article: int = 3,
     ) -> None:
         self._index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embedder)
+        self._lexical = lexical
         self.top_k = top_k
         self.per_article = per_article
 
     def retrieve(self, query: str, top_k: int | None = None) -> list[Passage]:
         k = top_k or self.top_k
         # Over-fetch, then cap chunks per article: the cap needs candidates beyond the first k.
-        retriever = self._index.as_retriever(similarity_top_k=k * 4)
-        hits = [_to_passage(hit) for hit in retriever.retrieve(query)]
-        return cap_per_article(hits, k, self.per_article)
+        pool = k * 4
+        dense = self._index.as_retriever(similarity_top_k=pool)
+        lexical = self._lexical.retriever(pool)
+        if lexical is None:
+            hits = dense.retrieve(query)
+        else:
+            fusion = QueryFusionRetriever(
+                [dense, lexical],
+                llm=MockLLM(),  # num_queries=1: no query rewriting, so no LLM is ever called
+                mode="reciprocal_rerank",
+                similarity_top_k=pool,
+                num_queries=1,
+                use_async=False,
+            )
+            hits = fusion.retrieve(query)
+        return cap_per_article([_to_passage(hit) for hit in hits], k, self.per_article)

@@ -63,18 +63,30 @@ class ExtractiveEngine:
         self.relative_cutoff = relative_cutoff
 
     def _score(self, question: str, candidates: list[_Candidate]) -> None:
+        """score = 0.6 · cosine(question, sentence) + 0.4 · weighted share of the question's terms.
+
+        Names and figures (anchors) weigh double; an anchor found only elsewhere in the sentence's
+        passage counts half, since the passage sets the topic ("Syrian" uprising) while the
+        sentence carries the answer. A "when" question favours sentences that state a time, but
+        only those that also say something of what is asked.
+        """
         question_vector = np.asarray(self._embedder.get_query_embedding(question))
         vectors = np.asarray(self._embedder.get_text_embedding_batch([c.text for c in candidates]))
         similarities = vectors @ question_vector
-        # Names and figures weigh double: a sentence about the right place beats one with the right verb.
-        weights = dict.fromkeys(content_terms(question), 1.0) | dict.fromkeys(anchor_terms(question), 2.0)
-        total = sum(weights.values()) or 1.0
+        anchors = set(anchor_terms(question))
+        topic = content_terms(question) - anchors
+        total = 2.0 * len(anchors) + len(topic) or 1.0
         wants_time = asks_when(question)
+        passage_terms: dict[str, set[str]] = {}
         for candidate, similarity in zip(candidates, similarities, strict=True):
             terms = content_terms(candidate.text)
-            coverage = sum(weight for term, weight in weights.items() if term in terms) / total
-            candidate.score = 0.6 * float(similarity) + 0.4 * coverage
-            if wants_time and mentions_time(candidate.text):
+            context = passage_terms.setdefault(
+                candidate.passage.chunk_id, content_terms(candidate.passage.text)
+            )
+            on_topic = len(topic & terms)
+            anchored = sum(2.0 if a in terms else 1.0 if a in context else 0.0 for a in anchors)
+            candidate.score = 0.6 * float(similarity) + 0.4 * (anchored + on_topic) / total
+            if wants_time and on_topic and mentions_time(candidate.text):
                 candidate.score += 0.08
 
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:

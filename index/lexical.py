@@ -1,0 +1,60 @@
+"""Step 7: the lexical (BM25) index of the chunks, persisted beside the store and updated with it.
+
+Dense retrieval misses exact names and rare words ("uprising", "Tabqa"); BM25 finds them. The
+index is llama-index's BM25Retriever (bm25s with an English Snowball stemmer), rebuilt from the
+store's chunks after any ingest that changed the store, and again whenever its chunk count no
+longer matches the store's (for instance after another process wrote to a shared Chroma server).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+from llama_index.retrievers.bm25 import BM25Retriever
+
+from index.store import ArticleStore
+
+_STAMP = "newsdesk-stamp.json"
+
+
+class LexicalIndex:
+    def __init__(self, directory: Path, store: ArticleStore) -> None:
+        self.directory = directory
+        self.store = store
+
+    def _stamp(self) -> dict:
+        path = self.directory / _STAMP
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def is_current(self) -> bool:
+        return self._stamp().get("chunks") == self.store.count_chunks()
+
+    def rebuild(self) -> None:
+        """Index every chunk in the store; an empty store leaves no index."""
+        nodes = self.store.vector_store.get_nodes(None)
+        staging = self.directory.with_name(self.directory.name + ".new")
+        shutil.rmtree(staging, ignore_errors=True)
+        if nodes:
+            # bm25s logs a warning when k exceeds the corpus; the retriever clamps k itself.
+            logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
+            BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=1).persist(str(staging))
+        else:
+            staging.mkdir(parents=True)
+        (staging / _STAMP).write_text(json.dumps({"chunks": len(nodes)}), encoding="utf-8")
+        # Swap in whole, so a reader never sees a half-written index.
+        shutil.rmtree(self.directory, ignore_errors=True)
+        staging.rename(self.directory)
+
+    def retriever(self, top_k: int) -> BM25Retriever | None:
+        """A BM25 retriever over the current chunks; None when the store is empty."""
+        if not self.is_current():
+            self.rebuild()
+        if not self._stamp().get("chunks"):
+            return None
+        logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
+        retriever = BM25Retriever.from_persist_dir(str(self.directory), show_progress=False)
+        retriever.similarity_top_k = min(top_k, self._stamp()["chunks"])
+        return retriever
