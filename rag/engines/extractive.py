@@ -27,6 +27,7 @@ class _Candidate:
     end: int
     text: str
     score: float = 0.0
+    off_anchor: bool = False  # its article's passages never name one of the question's names or figures
 
 
 def _candidates(passages: list[Passage]) -> list[_Candidate]:
@@ -66,9 +67,9 @@ class ExtractiveEngine:
         """score = 0.6 · cosine(question, sentence) + 0.4 · weighted share of the question's terms.
 
         Names and figures (anchors) weigh double; an anchor found only elsewhere in the sentence's
-        passage counts half, since the passage sets the topic ("Syrian" uprising) while the
-        sentence carries the answer. A "when" question favours sentences that state a time, but
-        only those that also say something of what is asked.
+        article (its retrieved passages and headline) counts half, since the article sets the topic
+        ("Syrian" uprising) while the sentence carries the answer. A "when" question favours
+        sentences that state a time, but only those that also say something of what is asked.
         """
         question_vector = np.asarray(self._embedder.get_query_embedding(question))
         vectors = np.asarray(self._embedder.get_text_embedding_batch([c.text for c in candidates]))
@@ -77,20 +78,26 @@ class ExtractiveEngine:
         topic = content_terms(question) - anchors
         total = 2.0 * len(anchors) + len(topic) or 1.0
         wants_time = asks_when(question)
-        passage_terms: dict[str, set[str]] = {}
+        # What an article is about: the terms of all its retrieved passages and its headline.
+        article_terms: dict[str, set[str]] = {}
+        for passage in {c.passage.chunk_id: c.passage for c in candidates}.values():
+            found = content_terms(passage.text) | content_terms(passage.title or "")
+            article_terms[passage.doc_id] = article_terms.get(passage.doc_id, set()) | found
         for candidate, similarity in zip(candidates, similarities, strict=True):
             terms = content_terms(candidate.text)
-            context = passage_terms.setdefault(
-                candidate.passage.chunk_id, content_terms(candidate.passage.text)
-            )
+            context = article_terms[candidate.passage.doc_id]
             on_topic = len(topic & terms)
             anchored = sum(2.0 if a in terms else 1.0 if a in context else 0.0 for a in anchors)
             candidate.score = 0.6 * float(similarity) + 0.4 * (anchored + on_topic) / total
-            if wants_time and on_topic and mentions_time(candidate.text):
+            candidate.off_anchor = any(a not in terms and a not in context for a in anchors)
+            if wants_time and (on_topic or anchors & terms) and mentions_time(candidate.text):
                 candidate.score += 0.08
 
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        # A passage that never names what the question names (a meeting in Damascus, asked about
+        # Tehran) does not answer it, however close its wording; use those only when nothing else is left.
+        on_anchor = [c for c in candidates if not c.off_anchor]
+        ranked = sorted(on_anchor or candidates, key=lambda c: c.score, reverse=True)
         floor = max(self.min_support, self.relative_cutoff * ranked[0].score)
         eligible = [c for c in ranked if c.score >= floor]
         chosen: list[_Candidate] = []
