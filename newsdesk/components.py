@@ -54,7 +54,7 @@ class Components:
         chunker = ArticleChunker(
             load_tokenizer(self.settings.embed_model), self.settings.chunk_tokens, self.settings.chunk_overlap
         )
-        return Ingestor(self.store, chunker, self.embedder)
+        return Ingestor(self.store, chunker, self.embedder, self.settings.fields)
 
     def engine(self, name: str | None = None) -> AnswerEngine:
         name = name or self.settings.engine
