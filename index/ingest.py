@@ -54,8 +54,8 @@ class Ingestor:
         self.fields = fields or FieldMapping()
 
     def ingest(self, paths: Iterable[Path], on_file: ProgressCallback | None = None) -> IngestReport:
-        """Ingest every article under `paths`. The read step streams, so one article (or record)
-        at a time is in memory however large the corpus; each counts once in the report."""
+        """Ingest every article under `paths`. The read step streams: however large the corpus, at
+        most one file's text (50 MB) and one article are in memory; each article counts once here."""
         report = IngestReport()
         for item in read_documents(paths, self.fields):
             if isinstance(item, UnreadableSource):

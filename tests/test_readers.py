@@ -219,3 +219,12 @@ def test_cli_stores_every_good_file_of_a_mixed_folder_and_names_every_bad_one(tm
     assert "binary" in reasons["binary.md"]
     assert "zip" in reasons["cut.zip"]
     assert "line 2" in reasons["wire.jsonl#2"]
+
+
+def test_field_mapping_is_a_config_file_table(tmp_path: Path) -> None:
+    from newsdesk.settings import load_settings
+
+    config = tmp_path / "newsdesk.toml"
+    config.write_text('[fields]\ndefault_outlet = "Reuters"\nbody = "text"\n', encoding="utf-8")
+    fields = load_settings(config).fields
+    assert (fields.default_outlet, fields.body, fields.title) == ("Reuters", "text", "title")
