@@ -38,6 +38,11 @@ def article_metadata(article: Article) -> dict[str, str | int]:
         "published": meta.published.isoformat() if meta.published else None,
         # An integer (YYYYMMDD) so Chroma can range-filter dates with $gte/$lte.
         "published_int": int(meta.published.strftime("%Y%m%d")) if meta.published else None,
+        "url": meta.url,
+        "record_id": meta.record_id,
+        # Chroma metadata values are scalars: label lists are stored comma-joined ("usa, uk").
+        "places": ", ".join(meta.places) or None,
+        "topics": ", ".join(meta.topics) or None,
     }
     return {key: value for key, value in values.items() if value is not None}
 

@@ -27,10 +27,16 @@ _FURNITURE_PATTERNS = [
 # "News / Politics", "Home › World": a few short words between separators, at the top of a page.
 _BREADCRUMB = re.compile(r"^\s*[\w'’&-]+(\s+[\w'’&-]+){0,2}(\s*[/|›»>]\s*[\w'’&-]+(\s+[\w'’&-]+){0,2})+\s*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _is_furniture(line: str) -> bool:
     return len(line) < _SHORT_LINE and any(p.search(line) for p in _FURNITURE_PATTERNS)
+
+
+def _is_blank(line: str) -> bool:
+    """Empty, or only control characters (a newswire's end-of-text mark, \\x03)."""
+    return not _CONTROL.sub("", line).strip()
 
 
 def _is_trailing_label(line: str) -> bool:
@@ -45,8 +51,13 @@ def clean_text(raw: str) -> str:
 
     while lines and (not lines[0].strip() or _BREADCRUMB.match(lines[0])):
         lines.pop(0)
-    while lines and (not lines[-1].strip() or _is_trailing_label(lines[-1])):
+    while lines and _is_blank(lines[-1]):
         lines.pop()
+    # Short non-sentences after the last sentence are links and labels. A story with no sentence
+    # at all is a table (a wire's earnings report: "Shr one dlr vs 73 cts"), kept whole.
+    if any(_SENTENCE_END.search(line) for line in lines):
+        while lines and (_is_blank(lines[-1]) or _is_trailing_label(lines[-1])):
+            lines.pop()
 
     kept: list[str] = []
     for line in lines:

@@ -1,4 +1,4 @@
-"""The ingestion pipeline: read → clean → metadata → chunk → embed → store, file by file."""
+"""The ingestion pipeline: read → clean → metadata → chunk → embed → store, article by article."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from index.chunk import ArticleChunker
 from index.clean import clean_text
 from index.metadata import extract_metadata
 from index.models import Article, IngestError, IngestReport, RawDocument
-from index.read import UnreadableSource, iter_source_files, read_text_file
+from index.read import FieldMapping, UnreadableSource, read_documents
 from index.store import ArticleStore
 
 ProgressCallback = Callable[[str], None]
@@ -34,7 +34,7 @@ def prepare_article(raw: RawDocument) -> Article:
         source=raw.source,
         text=cleaned,
         content_hash=raw.content_hash,
-        metadata=extract_metadata(raw.text, cleaned),
+        metadata=extract_metadata(raw.text, cleaned, raw.stated),
     )
 
 
@@ -46,24 +46,28 @@ class Ingestor:
         store: ArticleStore,
         chunker: ArticleChunker,
         embedder: BaseEmbedding,
+        fields: FieldMapping | None = None,
         on_change: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.chunker = chunker
         self.embedder = embedder
+        self.fields = fields or FieldMapping()
         # Called once after a run that changed the store: derived indexes (BM25) follow it.
         self.on_change = on_change
 
     def ingest(self, paths: Iterable[Path], on_file: ProgressCallback | None = None) -> IngestReport:
+        """Ingest every article under `paths`. The read step streams: however large the corpus, at
+        most one file's text (50 MB) and one article are in memory; each article counts once here."""
         report = IngestReport()
-        for item in iter_source_files(paths):
+        for item in read_documents(paths, self.fields):
             if isinstance(item, UnreadableSource):
                 report.errors.append(IngestError(source=item.source, reason=item.reason))
                 continue
             if on_file:
-                on_file(str(item))
+                on_file(item.source)
             try:
-                outcome = self._ingest_file(item)
+                outcome = self._ingest_document(item)
             except UnreadableSource as problem:
                 report.errors.append(IngestError(source=problem.source, reason=problem.reason))
                 continue
@@ -74,12 +78,11 @@ class Ingestor:
         report.chunks = self.store.count_chunks()
         return report
 
-    def _ingest_file(self, path: Path) -> str:
-        """Ingest one file and say what happened to it: "added", "updated" or "skipped"."""
-        raw = read_text_file(path)
+    def _ingest_document(self, raw: RawDocument) -> str:
+        """Ingest one article and say what happened to it: "added", "updated" or "skipped"."""
         previous = self.store.find_by_source(raw.source)
         if previous is not None and previous.metadata.get("content_hash") == raw.content_hash:
-            return "skipped"  # unchanged file: a hash check is all it costs
+            return "skipped"  # unchanged file or record: a hash check is all it costs
         article = prepare_article(raw)
         if previous is not None and previous.doc_id == article.doc_id:
             self.store.update_article_metadata(article.doc_id, content_hash=raw.content_hash)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from index.models import ArticleMetadata
+from index.models import ArticleMetadata, StatedMetadata
 from index.sentences import split_sentences
 
 _MONTHS = {
@@ -89,18 +89,27 @@ def _lead_title(text: str, max_chars: int = 90) -> str | None:
     return first[:max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def extract_metadata(raw: str, cleaned: str) -> ArticleMetadata:
-    """Metadata of one article. The date comes from the cleaned text only, so a date in a footer
-    or a related-links list is never taken for the publication date; the outlet may be named in
-    furniture ("Source: AFP"), so it is read from the raw text."""
-    outlet = None
+def extract_metadata(raw: str, cleaned: str, stated: StatedMetadata | None = None) -> ArticleMetadata:
+    """Metadata of one article. What a structured source states (JSON/CSV fields, HTML meta tags)
+    wins; the text fills in the rest. The date comes from the cleaned text only, so a date in a
+    footer or a related-links list is never taken for the publication date; the outlet may be
+    named in furniture ("Source: AFP"), so it is read from the raw text."""
+    stated = stated or StatedMetadata()
+    outlet = stated.outlet
     for pattern in (_SOURCE_LINE, _AGENCY_DATELINE, _SELF_REFERENCE):
+        if outlet:
+            break
         match = pattern.search(raw)
         if match:
             outlet = match.group(1).strip()
-            break
+    # A stated date that cannot be parsed ("unknown", "Spring 1987") gives way to one in the text.
+    published = (parse_date(stated.published) if stated.published else None) or parse_date(cleaned)
     return ArticleMetadata(
-        title=_headline(cleaned) or _lead_title(cleaned),
+        title=stated.title or _headline(cleaned) or _lead_title(cleaned),
         outlet=outlet,
-        published=parse_date(cleaned),
+        published=published,
+        url=stated.url,
+        places=stated.places,
+        topics=stated.topics,
+        record_id=stated.record_id,
     )

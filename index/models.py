@@ -7,18 +7,43 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 
-class RawDocument(BaseModel):
-    """A file as read from disk, before cleaning."""
+class StatedMetadata(BaseModel):
+    """Metadata a structured source states outright (JSON/CSV fields, HTML meta tags).
 
-    source: str = Field(description="Absolute path or URL, as ingested.")
+    Values are kept as the source wrote them; the metadata step interprets them (e.g. parses the
+    date) and lets them win over what it would guess from the text.
+    """
+
+    title: str | None = None
+    published: str | None = Field(default=None, description='As written, e.g. "26-FEB-1987 15:01:01.79".')
+    outlet: str | None = None
+    url: str | None = None
+    places: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    record_id: str | None = Field(default=None, description="The record's id within its file, if any.")
+
+
+class RawDocument(BaseModel):
+    """One article as read, before cleaning: a text file, an HTML page's main text or one JSON/CSV record."""
+
+    source: str = Field(
+        description='Absolute path, "<path>#<record>" for a record, "<archive>!/<member>" inside a zip.'
+    )
     text: str
-    content_hash: str = Field(description="sha256 of the raw bytes: unchanged files cost only this check.")
+    content_hash: str = Field(
+        description="sha256 of the raw bytes (of the record for JSON/CSV): unchanged input costs only this."
+    )
+    stated: StatedMetadata = Field(default_factory=StatedMetadata)
 
 
 class ArticleMetadata(BaseModel):
     title: str | None = None
     outlet: str | None = None
     published: date | None = None
+    url: str | None = None
+    places: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    record_id: str | None = None
 
 
 class Article(BaseModel):

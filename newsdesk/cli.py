@@ -71,7 +71,11 @@ def print_json(value: Any) -> None:
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="Files and folders of .txt/.md articles.", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="Files, folders or glob patterns: .txt .md .html .htm .json .jsonl .csv .zip.",
+            show_default=False,
+        ),
     ],
     as_json: JsonOption = False,
     store: StoreOption = None,
@@ -80,7 +84,7 @@ def ingest(
 ) -> None:
     """Index articles into the store. Unchanged files are skipped; re-running adds nothing.
 
-    Example: newsdesk ingest ~/archive/2016 notes.md
+    Example: newsdesk ingest ~/archive/2016 notes.md "../shared/corpora/reuters/*.json"
     """
     components = Components(settings_from(config, store=store, chroma_url=chroma_url))
     try:

@@ -60,7 +60,9 @@ class Components:
         chunker = ArticleChunker(
             load_tokenizer(self.settings.embed_model), self.settings.chunk_tokens, self.settings.chunk_overlap
         )
-        return Ingestor(self.store, chunker, self.embedder, on_change=self.lexical.rebuild)
+        return Ingestor(
+            self.store, chunker, self.embedder, self.settings.fields, on_change=self.lexical.rebuild
+        )
 
     def engine(self, name: str | None = None) -> AnswerEngine:
         name = name or self.settings.engine

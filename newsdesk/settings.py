@@ -18,6 +18,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from index.read import FieldMapping
+
 DEFAULT_CONFIG_FILE = Path("newsdesk.toml")
 
 
@@ -46,6 +48,11 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=32, ge=0, le=128, description="Chunk overlap in tokens.")
     min_support: float = Field(
         default=0.45, ge=0.0, le=1.0, description="Lowest evidence score an extractive answer may use."
+    )
+
+    fields: FieldMapping = Field(
+        default_factory=FieldMapping,
+        description="Which JSON/CSV field holds title, body, date, ...; a [fields] table in the config file.",
     )
 
     eval_min_correctness: float = Field(

@@ -52,10 +52,9 @@ def test_bad_files_are_named_and_good_ones_still_go_in(tmp_path: Path) -> None:
     result = run_cli("ingest", "--store", str(tmp_path / "store"), "--json", str(folder), str(missing))
     report = json.loads(result.stdout)
     reasons = {Path(e["source"]).name: e["reason"] for e in report["errors"]}
-    assert report["added"] == 1
-    assert set(reasons) == {"empty.txt", "latin1.txt", "binary.md", "nowhere"}
+    assert report["added"] == 2  # good.txt and latin1.txt: legacy encodings are detected and decoded
+    assert set(reasons) == {"empty.txt", "binary.md", "nowhere"}
     assert "empty" in reasons["empty.txt"]
-    assert "UTF-8" in reasons["latin1.txt"]
     assert "binary" in reasons["binary.md"]
     assert "no such file" in reasons["nowhere"]
 

@@ -1,0 +1,74 @@
+"""Step 1: find the files a user names and read the articles in them, one at a time.
+
+`.txt`/`.md` files are one article each; `.html`/`.htm` pages give their main text (trafilatura);
+`.json`, `.jsonl` and `.csv` files hold one article per record (see `FieldMapping`); `.zip`
+archives hold any of these. `read_documents` is a generator: a corpus of any size passes through
+one article at a time, and every problem comes out as an `UnreadableSource` in the same stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from index.models import RawDocument
+from index.read.archive import read_zip
+from index.read.discover import iter_source_files
+from index.read.errors import UnreadableSource
+from index.read.formats import ARCHIVE_SUFFIXES, SUPPORTED_SUFFIXES, read_document_bytes
+from index.read.limits import MAX_FILE_BYTES, too_large
+from index.read.records import FieldMapping, RecordResult
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "FieldMapping",
+    "RecordResult",
+    "UnreadableSource",
+    "iter_source_files",
+    "read_documents",
+    "read_file",
+    "read_text_file",
+]
+
+
+def read_file(path: Path, mapping: FieldMapping | None = None) -> Iterator[RecordResult]:
+    """Every article in one file, or the reasons it or its records cannot be read."""
+    mapping = mapping or FieldMapping()
+    source = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        yield UnreadableSource(source, f"cannot read: {error.strerror or error}")
+        return
+    if problem := too_large(size):
+        yield UnreadableSource(source, problem)
+        return
+    suffix = path.suffix.lower()
+    if suffix in ARCHIVE_SUFFIXES:
+        yield from read_zip(path, mapping)
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        yield UnreadableSource(source, f"cannot read: {error.strerror or error}")
+        return
+    yield from read_document_bytes(data, source, suffix, mapping)
+
+
+def read_documents(paths: Iterable[Path], mapping: FieldMapping | None = None) -> Iterator[RecordResult]:
+    """Every article under `paths` (files, folders, glob patterns), one at a time, problems included."""
+    for item in iter_source_files(paths):
+        if isinstance(item, UnreadableSource):
+            yield item
+        else:
+            yield from read_file(item, mapping)
+
+
+def read_text_file(path: Path) -> RawDocument:
+    """Read one file that holds exactly one article; raise UnreadableSource when it cannot be read."""
+    for result in read_file(path):
+        if isinstance(result, UnreadableSource):
+            raise result
+        return result
+    raise UnreadableSource(str(path), "no article in file")
