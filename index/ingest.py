@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -11,12 +12,15 @@ from llama_index.core.schema import MetadataMode
 
 from index.chunk import ArticleChunker
 from index.clean import clean_text
+from index.dedupe import NearDuplicateIndex
 from index.metadata import extract_metadata
 from index.models import Article, IngestError, IngestReport, RawDocument
 from index.read import FieldMapping, UnreadableSource, read_documents
 from index.store import ArticleStore
 
-ProgressCallback = Callable[[str], None]
+# Called after each batch with (articles read so far, characters of text read so far).
+ProgressCallback = Callable[[int, int], None]
+BATCH_ARTICLES = 64  # articles embedded and written together: one encoder call, a few Chroma calls
 
 
 def article_id(cleaned_text: str) -> str:
@@ -39,7 +43,12 @@ def prepare_article(raw: RawDocument) -> Article:
 
 
 class Ingestor:
-    """Runs the pipeline into one store with one chunker and one embedding model."""
+    """Runs the pipeline into one store with one chunker and one embedding model.
+
+    Articles go through in batches: one bulk lookup decides what is unchanged (a hash check and
+    nothing more), the changed articles' chunks are embedded in one encoder call and written in
+    a few Chroma calls. Memory holds one batch, however large the corpus.
+    """
 
     def __init__(
         self,
@@ -48,6 +57,8 @@ class Ingestor:
         embedder: BaseEmbedding,
         fields: FieldMapping | None = None,
         on_change: Callable[[], None] | None = None,
+        batch_articles: int = BATCH_ARTICLES,
+        duplicates: NearDuplicateIndex | None = None,
     ) -> None:
         self.store = store
         self.chunker = chunker
@@ -55,46 +66,129 @@ class Ingestor:
         self.fields = fields or FieldMapping()
         # Called once after a run that changed the store: derived indexes (BM25) follow it.
         self.on_change = on_change
+        self.batch_articles = batch_articles
+        self.duplicates = duplicates
 
-    def ingest(self, paths: Iterable[Path], on_file: ProgressCallback | None = None) -> IngestReport:
-        """Ingest every article under `paths`. The read step streams: however large the corpus, at
-        most one file's text (50 MB) and one article are in memory; each article counts once here."""
+    def ingest(
+        self, paths: Iterable[Path], progress: ProgressCallback | None = None, prune: bool = False
+    ) -> IngestReport:
+        """Ingest every article under `paths`. With `prune`, articles stored from files under
+        these paths that no longer exist are removed."""
+        paths = list(paths)
         report = IngestReport()
-        for item in read_documents(paths, self.fields):
-            if isinstance(item, UnreadableSource):
-                report.errors.append(IngestError(source=item.source, reason=item.reason))
-                continue
-            if on_file:
-                on_file(item.source)
-            try:
-                outcome = self._ingest_document(item)
-            except UnreadableSource as problem:
-                report.errors.append(IngestError(source=problem.source, reason=problem.reason))
-                continue
-            setattr(report, outcome, getattr(report, outcome) + 1)
-        if self.on_change and (report.added or report.updated):
+        seen: set[str] = set()
+        changed = False
+        read = characters = 0
+        for batch in _batches(read_documents(paths, self.fields), self.batch_articles):
+            documents = []
+            for item in batch:
+                if isinstance(item, UnreadableSource):
+                    report.errors.append(IngestError(source=item.source, reason=item.reason))
+                else:
+                    documents.append(item)
+                    seen.add(item.source)
+                    characters += len(item.text)
+            changed |= self._ingest_batch(documents, report)
+            read += len(batch)
+            if progress:
+                progress(read, characters)
+        if prune:
+            report.pruned = self._prune(paths, seen)
+            changed |= report.pruned > 0
+        if changed and self.duplicates:
+            self.duplicates.save()
+        if changed and self.on_change:
             self.on_change()
         report.documents = self.store.count_articles()
         report.chunks = self.store.count_chunks()
         return report
 
-    def _ingest_document(self, raw: RawDocument) -> str:
-        """Ingest one article and say what happened to it: "added", "updated" or "skipped"."""
-        previous = self.store.find_by_source(raw.source)
-        if previous is not None and previous.metadata.get("content_hash") == raw.content_hash:
-            return "skipped"  # unchanged file or record: a hash check is all it costs
-        article = prepare_article(raw)
-        if previous is not None and previous.doc_id == article.doc_id:
-            self.store.update_article_metadata(article.doc_id, content_hash=raw.content_hash)
-            return "skipped"  # the file changed only in furniture: the story is the same
-        if previous is None and self.store.has_article(article.doc_id):
-            return "skipped"  # the same story is already stored from another file
-        chunks = self.chunker.chunk_article(article)
+    def _ingest_batch(self, documents: list[RawDocument], report: IngestReport) -> bool:
+        """Ingest one batch; True when the store changed."""
+        previous = self.store.find_by_sources([doc.source for doc in documents])
+        prepared: list[tuple[Article, str | None]] = []  # the article, and the doc_id it replaces
+        for raw in documents:
+            stored = previous.get(raw.source)
+            if stored is not None and stored.metadata.get("content_hash") == raw.content_hash:
+                report.skipped += 1  # unchanged file: a hash check is all it costs
+                continue
+            try:
+                article = prepare_article(raw)
+            except UnreadableSource as problem:
+                report.errors.append(IngestError(source=problem.source, reason=problem.reason))
+                continue
+            if stored is not None and stored.doc_id == article.doc_id:
+                self.store.update_article_metadata(article.doc_id, content_hash=raw.content_hash)
+                report.skipped += 1  # the file changed only in furniture: the story is the same
+                continue
+            prepared.append((article, stored.doc_id if stored else None))
+
+        existing = self.store.existing_ids([article.doc_id for article, _ in prepared])
+        fresh: list[tuple[Article, str | None]] = []
+        alternates: list[tuple[str, str]] = []  # (stored doc_id, the other source carrying it)
+        for article, replaces in prepared:
+            if article.doc_id in existing or article.doc_id in {a.doc_id for a, _ in fresh}:
+                alternates.append((article.doc_id, article.source))
+                report.skipped += 1  # the same story is already stored from another file
+                continue
+            twin = self.duplicates.find(article.text, ignore=replaces) if self.duplicates else None
+            if twin is not None:
+                alternates.append((twin, article.source))
+                report.skipped += 1  # a near-duplicate: stored once, this source recorded beside it
+                continue
+            fresh.append((article, replaces))
+            if self.duplicates:
+                self.duplicates.add(article.doc_id, article.text)
+        if not fresh:
+            self._record_alternates(alternates)
+            return False
+
+        chunked = [(article, self.chunker.chunk_article(article)) for article, _ in fresh]
+        chunks = [chunk for _, article_chunks in chunked for chunk in article_chunks]
         texts = [chunk.get_content(metadata_mode=MetadataMode.EMBED) for chunk in chunks]
         for chunk, vector in zip(chunks, self.embedder.get_text_embedding_batch(texts), strict=True):
             chunk.embedding = vector
-        self.store.put_article(article, chunks)
-        if previous is not None:
-            self.store.delete_article(previous.doc_id)
-            return "updated"
-        return "added"
+        self.store.put_articles(chunked)
+        replaced = [replaces for _, replaces in fresh if replaces is not None]
+        self.store.delete_articles(replaced)
+        if self.duplicates:
+            self.duplicates.remove(replaced)
+        self._record_alternates(alternates)
+        report.updated += len(replaced)
+        report.added += len(fresh) - len(replaced)
+        return True
+
+    def _record_alternates(self, alternates: list[tuple[str, str]]) -> None:
+        for doc_id, source in alternates:
+            self.store.add_alternate_source(doc_id, source)
+
+    def _prune(self, roots: list[Path], seen: set[str]) -> int:
+        """Remove stored articles under `roots` that are gone: their file no longer exists, or their
+        file was read this run without them (a record deleted from a JSON file). A file that could
+        not be read at all keeps its articles: nothing stored is lost to a bad read."""
+        prefixes = [
+            str(root.expanduser().resolve()).rstrip("/") for root in roots if root.expanduser().exists()
+        ]
+        read_files = {_file_of(source) for source in seen}
+        gone = [
+            doc_id
+            for source, doc_id in self.store.iter_sources().items()
+            if source not in seen
+            and any(source == p or source.startswith(p + "/") for p in prefixes)
+            and (_file_of(source) in read_files or not Path(_file_of(source)).exists())
+        ]
+        self.store.delete_articles(gone)
+        if self.duplicates:
+            self.duplicates.remove(gone)
+        return len(gone)
+
+
+def _file_of(source: str) -> str:
+    """The file a source lives in: records are `file#id`, zip members `archive.zip!/member`."""
+    return source.split("!/", 1)[0].split("#", 1)[0]
+
+
+def _batches(items: Iterator | Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

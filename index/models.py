@@ -69,4 +69,5 @@ class IngestReport(BaseModel):
     added: int = 0
     updated: int = 0
     skipped: int = 0
+    pruned: int = 0
     errors: list[IngestError] = Field(default_factory=list)

@@ -94,12 +94,90 @@ class ArticleStore:
             doc_id=doc_id, text=found["documents"][0] or "", metadata=dict(found["metadatas"][0])
         )
 
+    def find_by_sources(self, sources: list[str]) -> dict[str, StoredArticle]:
+        """The stored articles of these sources (metadata only), in one query per batch."""
+        found: dict[str, StoredArticle] = {}
+        for start in range(0, len(sources), self._max_batch):
+            part = sources[start : start + self._max_batch]
+            result = self._articles.get(where={"source": {"$in": part}}, include=["metadatas"])
+            for doc_id, metadata in zip(result["ids"], result["metadatas"], strict=True):
+                found[str(metadata["source"])] = StoredArticle(
+                    doc_id=doc_id, text="", metadata=dict(metadata)
+                )
+        return found
+
+    def existing_ids(self, doc_ids: list[str]) -> set[str]:
+        doc_ids = list(dict.fromkeys(doc_ids))  # Chroma rejects a get with repeated ids
+        found: set[str] = set()
+        for start in range(0, len(doc_ids), self._max_batch):
+            found.update(self._articles.get(ids=doc_ids[start : start + self._max_batch], include=[])["ids"])
+        return found
+
+    def iter_sources(self, page: int = 5000) -> dict[str, str]:
+        """Every stored source and its doc_id, read page by page."""
+        sources: dict[str, str] = {}
+        offset = 0
+        while True:
+            result = self._articles.get(include=["metadatas"], limit=page, offset=offset)
+            for doc_id, metadata in zip(result["ids"], result["metadatas"], strict=True):
+                sources[str(metadata.get("source", ""))] = doc_id
+            if len(result["ids"]) < page:
+                return sources
+            offset += page
+
+    def iter_texts(self, page: int = 1000):  # type: ignore[no-untyped-def]
+        """(doc_id, stored text) of every article, read page by page."""
+        offset = 0
+        while True:
+            result = self._articles.get(include=["documents"], limit=page, offset=offset)
+            yield from zip(result["ids"], (text or "" for text in result["documents"]), strict=True)
+            if len(result["ids"]) < page:
+                return
+            offset += page
+
+    def add_alternate_source(self, doc_id: str, source: str) -> None:
+        """Record that `source` carries (nearly) the same story as the stored article."""
+        found = self._articles.get(ids=[doc_id], include=["metadatas"])
+        if not found["ids"]:
+            return
+        alternates = [s for s in str(found["metadatas"][0].get("alternates", "")).split("\n") if s]
+        if source not in alternates and source != found["metadatas"][0].get("source"):
+            alternates.append(source)
+            # Newline-joined: Chroma metadata values are scalars, and paths may contain commas.
+            self._articles.update(ids=[doc_id], metadatas=[{"alternates": "\n".join(alternates)}])
+
     # --- writing -------------------------------------------------------------------------------
     def put_article(self, article: Article, chunks: list[TextNode]) -> None:
-        """Store an article and its embedded chunks, replacing any earlier chunks of the same id."""
-        self._chunks.delete(where={"document_id": article.doc_id})
+        """Store one article and its embedded chunks (see put_articles)."""
+        self.put_articles([(article, chunks)])
+
+    def put_articles(self, items: list[tuple[Article, list[TextNode]]]) -> None:
+        """Store articles with their embedded chunks, replacing earlier chunks of the same ids.
+
+        Order matters for crash safety: old chunks out, new chunks in, article records last, so an
+        article record exists only once all its chunks do.
+        """
+        if not items:
+            return
+        doc_ids = [article.doc_id for article, _ in items]
+        self._chunks.delete(where={"document_id": {"$in": doc_ids}})
+        chunks = [chunk for _, article_chunks in items for chunk in article_chunks]
         for start in range(0, len(chunks), self._max_batch):
             self.vector_store.add(chunks[start : start + self._max_batch])
+        records = [self._article_record(article, article_chunks) for article, article_chunks in items]
+        for start in range(0, len(records), self._max_batch):
+            part = records[start : start + self._max_batch]
+            self._articles.upsert(
+                ids=[r[0] for r in part],
+                documents=[r[1] for r in part],
+                metadatas=[r[2] for r in part],
+                embeddings=[r[3] for r in part],
+            )
+
+    @staticmethod
+    def _article_record(
+        article: Article, chunks: list[TextNode]
+    ) -> tuple[str, str, dict[str, Any], list[float]]:
         vectors = np.asarray([chunk.get_embedding() for chunk in chunks], dtype=np.float32)
         centroid = vectors.mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
@@ -108,17 +186,17 @@ class ArticleStore:
             "content_hash": article.content_hash,
             "chunks": len(chunks),
         }
-        self._articles.upsert(
-            ids=[article.doc_id],
-            documents=[article.text],
-            metadatas=[metadata],
-            embeddings=[centroid.tolist()],
-        )
+        return article.doc_id, article.text, metadata, centroid.tolist()
 
     def delete_article(self, doc_id: str) -> None:
-        """Remove an article: its record first (it stops being complete), then its chunks."""
-        self._articles.delete(ids=[doc_id])
-        self._chunks.delete(where={"document_id": doc_id})
+        self.delete_articles([doc_id])
+
+    def delete_articles(self, doc_ids: list[str]) -> None:
+        """Remove articles: their records first (they stop being complete), then their chunks."""
+        for start in range(0, len(doc_ids), self._max_batch):
+            part = doc_ids[start : start + self._max_batch]
+            self._articles.delete(ids=part)
+            self._chunks.delete(where={"document_id": {"$in": part}})
 
     def update_article_metadata(self, doc_id: str, **values: Any) -> None:
         self._articles.update(ids=[doc_id], metadatas=[values])

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from newsdesk.components import Components, UnknownEngine
+from newsdesk.progress import IngestProgress
 from newsdesk.settings import ConfigFileError, Settings, load_settings
 
 app = typer.Typer(
@@ -78,6 +79,9 @@ def ingest(
         ),
     ],
     as_json: JsonOption = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove stored articles whose files under PATHS are gone.")
+    ] = False,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     config: ConfigOption = None,
@@ -88,7 +92,11 @@ def ingest(
     """
     components = Components(settings_from(config, store=store, chroma_url=chroma_url))
     try:
-        report = components.ingestor.ingest(paths)
+        if as_json:
+            report = components.ingestor.ingest(paths, prune=prune)
+        else:
+            with IngestProgress(paths, err) as progress:
+                report = components.ingestor.ingest(paths, progress=progress.update, prune=prune)
     except RuntimeError as error:  # the store failed: nothing more can be done
         fail(str(error), code=1)
     if as_json:
@@ -96,6 +104,7 @@ def ingest(
     else:
         out.print(
             f"{report.added} added, {report.updated} updated, {report.skipped} skipped, "
+            f"{report.pruned} pruned, "
             f"{len(report.errors)} error(s) · store: {report.documents} articles, {report.chunks} chunks"
         )
         for problem in report.errors:

@@ -10,6 +10,7 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.chunk import ArticleChunker
+from index.dedupe import NearDuplicateIndex
 from index.embed import load_embedder, load_tokenizer
 from index.ingest import Ingestor
 from index.lexical import LexicalIndex
@@ -61,7 +62,17 @@ class Components:
             load_tokenizer(self.settings.embed_model), self.settings.chunk_tokens, self.settings.chunk_overlap
         )
         return Ingestor(
-            self.store, chunker, self.embedder, self.settings.fields, on_change=self.lexical.rebuild
+            self.store,
+            chunker,
+            self.embedder,
+            self.settings.fields,
+            on_change=self.lexical.rebuild,
+            batch_articles=self.settings.ingest_batch,
+            duplicates=NearDuplicateIndex(
+                self.settings.store / f"{self.settings.collection_prefix}-minhash.pkl",
+                self.store,
+                threshold=self.settings.duplicate_threshold,
+            ),
         )
 
     def engine(self, name: str | None = None) -> AnswerEngine:

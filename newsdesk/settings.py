@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     collection_prefix: str = Field(default="newsdesk", description="Prefix of the Chroma collection names.")
     chunk_tokens: int = Field(default=200, ge=32, le=256, description="Chunk size in embedding-model tokens.")
     chunk_overlap: int = Field(default=32, ge=0, le=128, description="Chunk overlap in tokens.")
+    ingest_batch: int = Field(
+        default=64, ge=1, le=4096, description="Articles embedded and written together during ingest."
+    )
+    duplicate_threshold: float = Field(
+        default=0.8,
+        gt=0.0,
+        le=1.0,
+        description="Jaccard similarity above which articles are near-duplicates.",
+    )
     min_support: float = Field(
         default=0.45, ge=0.0, le=1.0, description="Lowest evidence score an extractive answer may use."
     )

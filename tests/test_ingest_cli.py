@@ -12,7 +12,7 @@ def test_ingest_twice_adds_nothing_the_second_time(tmp_path: Path) -> None:
     store = str(tmp_path / "store")
     first = json.loads(run_cli("ingest", "--store", store, "--json", str(SAMPLE_CORPUS)).stdout)
     second = json.loads(run_cli("ingest", "--store", store, "--json", str(SAMPLE_CORPUS)).stdout)
-    assert set(first) == {"documents", "chunks", "added", "updated", "skipped", "errors"}
+    assert {"documents", "chunks", "added", "updated", "skipped", "errors"} <= set(first)
     assert (first["documents"], first["added"], first["errors"]) == (3, 3, [])
     assert first["chunks"] >= 3
     assert second["chunks"] == first["chunks"]

@@ -211,7 +211,7 @@ def test_cli_stores_every_good_file_of_a_mixed_folder_and_names_every_bad_one(tm
     (folder / "cut.zip").write_bytes(b"PK\x03\x04 truncated")
     result = run_cli("ingest", "--store", str(tmp_path / "store"), "--json", str(folder))
     report = json.loads(result.stdout)
-    assert set(report) == {"documents", "chunks", "added", "updated", "skipped", "errors"}
+    assert {"documents", "chunks", "added", "updated", "skipped", "errors"} <= set(report)
     assert (report["added"], report["documents"]) == (3, 3)
     reasons = {e["source"].removeprefix(str(folder) + "/"): e["reason"] for e in report["errors"]}
     assert set(reasons) == {"empty.txt", "binary.md", "cut.zip", "wire.jsonl#2"}

@@ -1,0 +1,115 @@
+"""Incremental ingest on real BBC stories: resume after kill -9, prune, only changed files re-embedded."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED_CORPORA, run_cli
+
+BBC = SHARED_CORPORA / "bbc"
+
+
+@pytest.fixture
+def bbc_folder(tmp_path: Path) -> Path:
+    """40 real BBC stories (their own copies, so the test can touch and delete files)."""
+    folder = tmp_path / "bbc"
+    folder.mkdir()
+    for path in sorted((BBC / "politics").glob("*.txt"))[:40]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def rows_written(store: Path) -> int:
+    database = store / "chroma" / "chroma.sqlite3"
+    if not database.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as connection:
+            return connection.execute("select count(*) from embeddings_queue").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def ingest_json(store: Path, *args: str, env: dict[str, str] | None = None) -> dict:
+    return json.loads(run_cli("ingest", "--store", str(store), "--json", *args, env=env).stdout)
+
+
+def test_kill_9_mid_ingest_then_rerun_gives_the_same_store(bbc_folder: Path, tmp_path: Path) -> None:
+    reference = ingest_json(tmp_path / "reference", str(bbc_folder))
+
+    store = tmp_path / "killed"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDESK_INGEST_BATCH": "2"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "ingest", "--store", str(store), "--json", str(bbc_folder)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Wait until the first batches are in the store (read-only look at Chroma's write log), then
+    # kill without warning, mid-run.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if rows_written(store) >= 12:
+            break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
+
+    resumed = ingest_json(store, str(bbc_folder))
+    assert resumed["errors"] == []
+    assert resumed["added"] > 0  # what the killed run had not finished
+    assert (resumed["documents"], resumed["chunks"]) == (reference["documents"], reference["chunks"])
+
+
+def test_touched_file_is_the_only_one_re_embedded_and_prune_removes_deleted(
+    bbc_folder: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    first = ingest_json(store, str(bbc_folder))
+    assert first["added"] + first["skipped"] == 40 and first["errors"] == []
+
+    again = ingest_json(store, str(bbc_folder))
+    assert (again["added"], again["updated"], again["chunks"]) == (0, 0, first["chunks"])
+
+    touched = sorted(bbc_folder.glob("*.txt"))[0]
+    touched.write_text(touched.read_text(encoding="utf-8") + "\nA correction was appended to this story.\n")
+    (sorted(bbc_folder.glob("*.txt"))[1]).unlink()
+    changed = ingest_json(store, "--prune", str(bbc_folder))
+    assert (changed["added"], changed["updated"], changed["pruned"]) == (0, 1, 1)
+    assert changed["documents"] == first["documents"] - 1
+
+
+def test_near_duplicate_is_stored_once_with_its_other_source(bbc_folder: Path, tmp_path: Path) -> None:
+    from newsdesk.components import Components
+    from newsdesk.settings import load_settings
+
+    original = sorted(bbc_folder.glob("*.txt"))[2]
+    text = original.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    # The same wire story as another outlet ran it: a different headline, one sentence cut.
+    rerun = tmp_path / "other-outlet" / "copy.txt"
+    rerun.parent.mkdir()
+    rerun.write_text("\n".join(["Another outlet's headline", *lines[1:-1]]) + "\n", encoding="utf-8")
+    distinct = tmp_path / "other-outlet" / "distinct.txt"
+    distinct.write_text((BBC / "sport" / "001.txt").read_text(encoding="utf-8"), encoding="utf-8")
+
+    components = Components(load_settings(store=tmp_path / "store"))
+    first = components.ingestor.ingest([original])
+    second = components.ingestor.ingest([rerun.parent])
+    assert first.added == 1
+    assert (second.added, second.skipped) == (1, 1)
+    stored = components.store.find_by_source(str(original.resolve()))
+    assert stored is not None
+    assert str(rerun.resolve()) in stored.metadata["alternates"]
+    assert components.store.count_articles() == 2
