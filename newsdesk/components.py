@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
@@ -48,8 +49,12 @@ class Components:
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        # Beside the store, also in server mode: it is a derived index, rebuilt from Chroma on demand.
-        return LexicalIndex(self.settings.store / f"{self.settings.collection_prefix}-bm25", self.store)
+        # In the local data directory, also in server mode: it is a derived index, rebuilt from Chroma
+        # on demand. One per Chroma server, so an embedded store and a server never share an index.
+        name = f"{self.settings.collection_prefix}-bm25"
+        if self.settings.chroma_url:
+            name += "-" + re.sub(r"[^A-Za-z0-9]+", "-", self.settings.chroma_url).strip("-")
+        return LexicalIndex(self.settings.store / name, self.store)
 
     @cached_property
     def embedder(self) -> BaseEmbedding:
