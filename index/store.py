@@ -9,6 +9,9 @@ chunks, which the next ingest of that article replaces.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -31,6 +34,17 @@ class StoredArticle(BaseModel):
     doc_id: str
     text: str
     metadata: dict[str, Any]
+
+
+class StoreSummary(BaseModel):
+    """What the store holds, read from the article records alone (no model, no chunk text)."""
+
+    documents: int
+    chunks: int
+    outlets: dict[str, int]
+    published_from: str | None
+    published_to: str | None
+    last_ingest: str | None
 
 
 class StoreError(RuntimeError):
@@ -146,6 +160,54 @@ class ArticleStore:
             # Newline-joined: Chroma metadata values are scalars, and paths may contain commas.
             self._articles.update(ids=[doc_id], metadatas=[{"alternates": "\n".join(alternates)}])
 
+    def article_metadatas(self) -> Iterator[dict[str, Any]]:
+        """Every article record's metadata, read a page at a time (a page is at most one batch)."""
+        offset = 0
+        while True:
+            page = self._articles.get(include=["metadatas"], limit=self._max_batch, offset=offset)
+            yield from (dict(metadata or {}) for metadata in page["metadatas"] or [])
+            if len(page["ids"]) < self._max_batch:
+                return
+            offset += len(page["ids"])
+
+    def summary(self) -> StoreSummary:
+        """Counts, outlets, the published date range and the time of the last article written."""
+        outlets: Counter[str] = Counter()
+        dates: list[str] = []
+        ingested: list[str] = []
+        for metadata in self.article_metadatas():
+            if metadata.get("outlet"):
+                outlets[str(metadata["outlet"])] += 1
+            if metadata.get("published"):
+                dates.append(str(metadata["published"]))  # ISO dates: string order is date order
+            if metadata.get("ingested_at"):
+                ingested.append(str(metadata["ingested_at"]))
+        return StoreSummary(
+            documents=self.count_articles(),
+            chunks=self.count_chunks(),
+            outlets=dict(sorted(outlets.items(), key=lambda item: (-item[1], item[0]))),
+            published_from=min(dates, default=None),
+            published_to=max(dates, default=None),
+            last_ingest=max(ingested, default=None),
+        )
+
+    def find_article(self, key: str) -> StoredArticle | None:
+        """One article with its text by its source as ingested (absolute path, `path#record`,
+        `archive!/member`, URL), by a path relative to the working directory, or by its doc_id."""
+        candidates = [key]
+        if "://" not in key:
+            absolute = str(Path(key).expanduser().resolve())
+            if absolute != key:
+                candidates.append(absolute)
+        for source in candidates:
+            found = self._articles.get(where={"source": source}, include=[], limit=1)
+            if found["ids"]:
+                return self.get_article(found["ids"][0])
+        return self.get_article(key)
+
+    def count_article_chunks(self, doc_id: str) -> int:
+        return len(self._chunks.get(where={"document_id": doc_id}, include=[])["ids"])
+
     # --- writing -------------------------------------------------------------------------------
     def put_article(self, article: Article, chunks: list[TextNode]) -> None:
         """Store one article and its embedded chunks (see put_articles)."""
@@ -185,6 +247,7 @@ class ArticleStore:
             **article_metadata(article),
             "content_hash": article.content_hash,
             "chunks": len(chunks),
+            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         return article.doc_id, article.text, metadata, centroid.tolist()
 

@@ -12,8 +12,10 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.table import Table
 
-from newsdesk.components import Components, UnknownEngine
+from index.store import ArticleStore, StoreError
+from newsdesk.components import ENGINES, Components, UnknownEngine
 from newsdesk.progress import IngestProgress
 from newsdesk.settings import ConfigFileError, Settings, load_settings
 
@@ -64,6 +66,26 @@ def settings_from(config: Path | None, **flags: Any) -> Settings:
         fail(f"invalid setting: {problems}")
 
 
+def open_store(components: Components) -> ArticleStore:
+    """The store, or one line saying where and why it cannot be opened (a Chroma server that is down)."""
+    try:
+        return components.store
+    except StoreError as error:
+        fail(str(error), code=1)
+
+
+def build_assistant(components: Components) -> Any:
+    """The assistant; an unknown engine name, then an unreachable store, fail before any model loads."""
+    name = components.settings.engine
+    if name not in ENGINES:
+        fail(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    open_store(components)
+    try:
+        return components.assistant()
+    except UnknownEngine as error:
+        fail(str(error))
+
+
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
     sys.stdout.flush()
@@ -91,6 +113,7 @@ def ingest(
     Example: newsdesk ingest ~/archive/2016 notes.md "../shared/corpora/reuters/*.json"
     """
     components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    open_store(components)  # first: a Chroma server that is down fails before the tokenizer loads
     try:
         if as_json:
             report = components.ingestor.ingest(paths, prune=prune)
@@ -161,10 +184,7 @@ def ask(
     components = Components(
         settings_from(config, store=store, chroma_url=chroma_url, top_k=top_k, engine=engine)
     )
-    try:
-        assistant = components.assistant()
-    except UnknownEngine as error:
-        fail(str(error))
+    assistant = build_assistant(components)
     if components.ensure_sample_corpus() is not None:
         err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store}[/]")
     for item in batch:
@@ -199,10 +219,83 @@ def serve(
     from ui.app import build_app
 
     components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    assistant = build_assistant(components)
     components.ensure_sample_corpus()
-    build_app(components.assistant()).queue(default_concurrency_limit=1).launch(
-        server_name=host, server_port=port
-    )
+    build_app(assistant).queue(default_concurrency_limit=1).launch(server_name=host, server_port=port)
+
+
+@app.command()
+def status(
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """What the store holds: articles, chunks, outlets, dates and the last ingest. Loads no model.
+
+    Example: newsdesk status --json
+    """
+    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    summary = open_store(components).summary()
+    location = {"store": str(components.settings.store), "chroma_url": components.settings.chroma_url}
+    if as_json:
+        print_json({**summary.model_dump(mode="json"), **location})
+        return
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    outlets = ", ".join(f"{name} ({count})" for name, count in summary.outlets.items())
+    dates = f"{summary.published_from} .. {summary.published_to}" if summary.published_from else "—"
+    for label, value in (
+        ("documents", str(summary.documents)),
+        ("chunks", str(summary.chunks)),
+        ("outlets", outlets or "—"),
+        ("published", dates),
+        ("last ingest", summary.last_ingest or "—"),
+        ("store", location["store"]),
+        ("chroma", location["chroma_url"] or "embedded (in the store directory)"),
+    ):
+        table.add_row(label, value)
+    out.print(table, highlight=False)
+
+
+@app.command()
+def show(
+    source: Annotated[
+        str, typer.Argument(help="The article's source as ingested (path, path#record, URL) or its doc_id.")
+    ],
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Print one stored article: its cleaned text, metadata and chunk count. Loads no model.
+
+    Example: newsdesk show ~/archive/2016/tehran.txt
+    """
+    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    articles = open_store(components)
+    article = articles.find_article(source)
+    if article is None:
+        fail(f"{source}: no stored article has this source or doc_id", code=1)
+    hidden = ("doc_id", "source", "chunks")  # top-level fields of the answer
+    metadata = {key: value for key, value in article.metadata.items() if key not in hidden}
+    payload = {
+        "doc_id": article.doc_id,
+        "source": article.metadata.get("source"),
+        "text": article.text,
+        "metadata": metadata,
+        "chunks": articles.count_article_chunks(article.doc_id),
+    }
+    if as_json:
+        print_json(payload)
+        return
+    out.print(f"[bold]{metadata.get('title') or '(untitled)'}[/]", highlight=False)
+    facts = (metadata.get("outlet"), metadata.get("published"), f"{payload['chunks']} chunk(s)")
+    out.print(" · ".join(str(fact) for fact in facts if fact), style="dim", highlight=False)
+    out.print(str(payload["source"]), style="dim", highlight=False)
+    out.print()
+    out.print(article.text, highlight=False, markup=False)
 
 
 @app.command("eval")
@@ -236,10 +329,7 @@ def evaluate(
         config, store=store, chroma_url=chroma_url, engine=engine, eval_min_correctness=min_correctness
     )
     components = Components(settings)
-    try:
-        assistant = components.assistant()
-    except UnknownEngine as error:
-        fail(str(error))
+    assistant = build_assistant(components)
     components.ensure_sample_corpus()
     results = []
     for item in questions:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
@@ -47,10 +48,18 @@ class Components:
         client = open_chroma(self.settings.store, self.settings.chroma_url)
         return ArticleStore(client, prefix=self.settings.collection_prefix)
 
+    def derived_index_path(self, kind: str) -> Path:
+        """Where a derived index (BM25, MinHash) lives: in the local data directory, also in server
+        mode, since it is rebuilt from Chroma on demand; one per Chroma server, so an embedded store
+        and a server never share one."""
+        name = f"{self.settings.collection_prefix}-{kind}"
+        if self.settings.chroma_url:
+            name += "-" + re.sub(r"[^A-Za-z0-9]+", "-", self.settings.chroma_url).strip("-")
+        return self.settings.store / name
+
     @cached_property
     def lexical(self) -> LexicalIndex:
-        # Beside the store, also in server mode: it is a derived index, rebuilt from Chroma on demand.
-        return LexicalIndex(self.settings.store / f"{self.settings.collection_prefix}-bm25", self.store)
+        return LexicalIndex(self.derived_index_path("bm25"), self.store)
 
     @cached_property
     def embedder(self) -> BaseEmbedding:
@@ -69,7 +78,7 @@ class Components:
             on_change=self.lexical.rebuild,
             batch_articles=self.settings.ingest_batch,
             duplicates=NearDuplicateIndex(
-                self.settings.store / f"{self.settings.collection_prefix}-minhash.pkl",
+                self.derived_index_path("minhash") / "lsh.pkl",
                 self.store,
                 threshold=self.settings.duplicate_threshold,
             ),
