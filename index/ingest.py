@@ -10,10 +10,11 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import MetadataMode
 
 from index.chunk import ArticleChunker
-from index.clean import clean_text
+from index.clean import clean_article
 from index.metadata import extract_metadata
 from index.models import Article, IngestError, IngestReport, RawDocument
 from index.read import FieldMapping, UnreadableSource, read_documents
+from index.repeated_lines import RepeatedLines, source_group
 from index.store import ArticleStore
 
 ProgressCallback = Callable[[str], None]
@@ -24,15 +25,19 @@ def article_id(cleaned_text: str) -> str:
     return hashlib.sha256(cleaned_text.encode("utf-8")).hexdigest()[:16]
 
 
-def prepare_article(raw: RawDocument) -> Article:
-    """Clean a raw document and read its metadata; UnreadableSource when no story is left."""
-    cleaned = clean_text(raw.text)
-    if not cleaned.strip():
+def prepare_article(raw: RawDocument, repeated: RepeatedLines | None = None) -> Article:
+    """Clean a raw document and read its metadata; UnreadableSource when no story is left.
+
+    `repeated`, counted over the batch beforehand, adds the lines the article's outlet (or folder)
+    repeats in many articles to the furniture.
+    """
+    cleaned = clean_article(raw.text, repeated, source_group(raw) if repeated else "")
+    if not cleaned.text.strip():
         raise UnreadableSource(raw.source, "no article text left after removing page furniture")
     return Article(
-        doc_id=article_id(cleaned),
+        doc_id=article_id(cleaned.text),
         source=raw.source,
-        text=cleaned,
+        text=cleaned.text,
         content_hash=raw.content_hash,
         metadata=extract_metadata(raw.text, cleaned, raw.stated),
     )
