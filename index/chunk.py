@@ -38,6 +38,9 @@ def article_metadata(article: Article) -> dict[str, str | int]:
         "published": meta.published.isoformat() if meta.published else None,
         # An integer (YYYYMMDD) so Chroma can range-filter dates with $gte/$lte.
         "published_int": int(meta.published.strftime("%Y%m%d")) if meta.published else None,
+        "dateline": meta.dateline,
+        # Captions are not part of the stored text; one per line.
+        "captions": "\n".join(meta.captions) or None,
         "url": meta.url,
         "record_id": meta.record_id,
         # Chroma metadata values are scalars: label lists are stored comma-joined ("usa, uk").

@@ -1,67 +1,93 @@
-"""Step 2: keep the story, drop the site furniture around it.
+"""Step 2: keep the story, drop the site furniture around it, set photo captions apart.
 
 Cleaning only ever removes whole lines (and trailing spaces); it never edits characters inside a
 kept line, so every sentence of the stored text is also a verbatim substring of the original file
 and a citation's quote can be checked against either.
 
-The rules are generic patterns of web furniture (copyright footers, credits, comment prompts,
-timestamped link lists, breadcrumbs, trailing link/label lines), not strings from known sites.
+The line rules live in `furniture` (generic patterns, link-list runs) and `captions`; lines an
+outlet repeats in many articles come from an optional `RepeatedLines`.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
 
-_SHORT_LINE = 200  # furniture lines are short; a long line is prose even when it matches a pattern
-
-_FURNITURE_PATTERNS = [
-    re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b", re.IGNORECASE),
-    re.compile(r"\b(maintained|developed|designed|powered)\s+(and\s+\w+\s+)?by\b", re.IGNORECASE),
-    re.compile(r"^\s*(send|post|leave|add|write)\s+(us\s+)?(your|a)\s+comments?\b", re.IGNORECASE),
-    re.compile(r"\byour\s+comment\b", re.IGNORECASE),
-    # A link-list item carries its own timestamp ("GMT 11:59 2018 Saturday ,13 January").
-    re.compile(r"\b(GMT|UTC)\s*\d{1,2}:\d{2}\b"),
-    re.compile(r"\b(share|follow us|subscribe|sign up)\b.{0,40}\b(facebook|twitter|newsletter|on)\b", re.I),
-]
-
-# "News / Politics", "Home › World": a few short words between separators, at the top of a page.
-_BREADCRUMB = re.compile(r"^\s*[\w'’&-]+(\s+[\w'’&-]+){0,2}(\s*[/|›»>]\s*[\w'’&-]+(\s+[\w'’&-]+){0,2})+\s*$")
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s*$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+from index.captions import is_caption
+from index.furniture import (
+    BREADCRUMB,
+    SENTENCE_END,
+    continues_previous,
+    is_blank,
+    is_furniture,
+    is_hard_wrapped,
+    is_trailing_label,
+    link_list_lines,
+)
+from index.repeated_lines import RepeatedLines
 
 
-def _is_furniture(line: str) -> bool:
-    return len(line) < _SHORT_LINE and any(p.search(line) for p in _FURNITURE_PATTERNS)
+@dataclass
+class CleanedText:
+    text: str  # the story: what is stored, chunked and cited
+    captions: list[str] = field(default_factory=list)
+    # Body and caption lines in reading order: the article's own words, where its date may be read.
+    # Furniture (footers, link lists with their timestamps) is never in it.
+    story: str = ""
 
 
-def _is_blank(line: str) -> bool:
-    """Empty, or only control characters (a newswire's end-of-text mark, \\x03)."""
-    return not _CONTROL.sub("", line).strip()
+def _lines(raw: str) -> list[str]:
+    return [line.rstrip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
 
 
-def _is_trailing_label(line: str) -> bool:
-    """A short line that is not a sentence: at the end of a page, a link, label or menu item."""
-    return len(line) < 120 and not _SENTENCE_END.search(line)
+def clean_article(raw: str, repeated: RepeatedLines | None = None, group: str = "") -> CleanedText:
+    """Split a raw article into its story text and its photo captions; furniture is dropped.
 
+    `repeated` (with the article's `group`, see `repeated_lines.source_group`) adds the lines its
+    outlet repeats across many articles to the furniture.
+    """
+    lines = _lines(raw)
+    links = link_list_lines(lines)
+    if repeated and is_hard_wrapped(lines):
+        repeated = None  # in fixed-column wire copy, repeats are table rows and wrapped phrases
+    body: list[int] = []  # indexes into `lines`, so reading order survives for `story`
+    captions: list[int] = []
+    for index, line in enumerate(lines):
+        if index in links:
+            continue
+        wrapped = (index and continues_previous(lines[index - 1], line)) or (
+            index + 1 < len(lines) and continues_previous(line, lines[index + 1])
+        )
+        if wrapped:
+            body.append(index)  # a line of a hard-wrapped sentence is never furniture or a caption
+        elif is_furniture(line) or (repeated and repeated.is_furniture(group, line)):
+            continue
+        elif is_caption(line):
+            captions.append(index)
+        else:
+            body.append(index)
 
-def clean_text(raw: str) -> str:
-    """Return the story text of a raw article: furniture lines removed, blank runs collapsed."""
-    lines = [line.rstrip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = [line for line in lines if not _is_furniture(line)]
-
-    while lines and (not lines[0].strip() or _BREADCRUMB.match(lines[0])):
-        lines.pop(0)
-    while lines and _is_blank(lines[-1]):
-        lines.pop()
+    while body and (not lines[body[0]].strip() or BREADCRUMB.match(lines[body[0]])):
+        body.pop(0)
+    while body and is_blank(lines[body[-1]]):
+        body.pop()
     # Short non-sentences after the last sentence are links and labels. A story with no sentence
     # at all is a table (a wire's earnings report: "Shr one dlr vs 73 cts"), kept whole.
-    if any(_SENTENCE_END.search(line) for line in lines):
-        while lines and (_is_blank(lines[-1]) or _is_trailing_label(lines[-1])):
-            lines.pop()
+    if any(SENTENCE_END.search(lines[index]) for index in body):
+        while body and (is_blank(lines[body[-1]]) or is_trailing_label(lines[body[-1]])):
+            body.pop()
 
-    kept: list[str] = []
-    for line in lines:
-        if not line.strip() and kept and not kept[-1].strip():
-            continue
-        kept.append(line)
-    return "\n".join(kept)
+    kept: list[int] = []
+    for index in body:
+        if not lines[index].strip() and kept and not lines[kept[-1]].strip():
+            continue  # one blank line between paragraphs is enough
+        kept.append(index)
+    return CleanedText(
+        text="\n".join(lines[index] for index in kept),
+        captions=[lines[index].strip() for index in captions],
+        story="\n".join(lines[index] for index in sorted(kept + captions)),
+    )
+
+
+def clean_text(raw: str, repeated: RepeatedLines | None = None, group: str = "") -> str:
+    """The story text of a raw article: furniture and captions removed, blank runs collapsed."""
+    return clean_article(raw, repeated, group).text

@@ -11,11 +11,12 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import MetadataMode
 
 from index.chunk import ArticleChunker
-from index.clean import clean_text
+from index.clean import clean_article
 from index.dedupe import NearDuplicateIndex
 from index.metadata import extract_metadata
 from index.models import Article, IngestError, IngestReport, RawDocument
 from index.read import FieldMapping, UnreadableSource, read_documents
+from index.repeated_lines import RepeatedLines, source_group
 from index.store import ArticleStore
 
 # Called after each batch with (articles read so far, characters of text read so far).
@@ -28,15 +29,19 @@ def article_id(cleaned_text: str) -> str:
     return hashlib.sha256(cleaned_text.encode("utf-8")).hexdigest()[:16]
 
 
-def prepare_article(raw: RawDocument) -> Article:
-    """Clean a raw document and read its metadata; UnreadableSource when no story is left."""
-    cleaned = clean_text(raw.text)
-    if not cleaned.strip():
+def prepare_article(raw: RawDocument, repeated: RepeatedLines | None = None) -> Article:
+    """Clean a raw document and read its metadata; UnreadableSource when no story is left.
+
+    `repeated`, counted over the batch beforehand, adds the lines the article's outlet (or folder)
+    repeats in many articles to the furniture.
+    """
+    cleaned = clean_article(raw.text, repeated, source_group(raw) if repeated else "")
+    if not cleaned.text.strip():
         raise UnreadableSource(raw.source, "no article text left after removing page furniture")
     return Article(
-        doc_id=article_id(cleaned),
+        doc_id=article_id(cleaned.text),
         source=raw.source,
-        text=cleaned,
+        text=cleaned.text,
         content_hash=raw.content_hash,
         metadata=extract_metadata(raw.text, cleaned, raw.stated),
     )
@@ -59,6 +64,7 @@ class Ingestor:
         on_change: Callable[[], None] | None = None,
         batch_articles: int = BATCH_ARTICLES,
         duplicates: NearDuplicateIndex | None = None,
+        repeated_line_articles: int = 4,
     ) -> None:
         self.store = store
         self.chunker = chunker
@@ -68,6 +74,8 @@ class Ingestor:
         self.on_change = on_change
         self.batch_articles = batch_articles
         self.duplicates = duplicates
+        # Lines seen in this many articles of one outlet (or folder) in a run are furniture; 0 = off.
+        self.repeated_line_articles = repeated_line_articles
 
     def ingest(
         self, paths: Iterable[Path], progress: ProgressCallback | None = None, prune: bool = False
@@ -75,6 +83,11 @@ class Ingestor:
         """Ingest every article under `paths`. With `prune`, articles stored from files under
         these paths that no longer exist are removed."""
         paths = list(paths)
+        repeated = None
+        if self.repeated_line_articles:
+            # A counting pass first (hashes only): a footer is furniture once many articles share it.
+            repeated = RepeatedLines(min_articles=self.repeated_line_articles)
+            repeated.add_documents(read_documents(paths, self.fields))
         report = IngestReport()
         seen: set[str] = set()
         changed = False
@@ -88,7 +101,7 @@ class Ingestor:
                     documents.append(item)
                     seen.add(item.source)
                     characters += len(item.text)
-            changed |= self._ingest_batch(documents, report)
+            changed |= self._ingest_batch(documents, report, repeated)
             read += len(batch)
             if progress:
                 progress(read, characters)
@@ -103,7 +116,9 @@ class Ingestor:
         report.chunks = self.store.count_chunks()
         return report
 
-    def _ingest_batch(self, documents: list[RawDocument], report: IngestReport) -> bool:
+    def _ingest_batch(
+        self, documents: list[RawDocument], report: IngestReport, repeated: RepeatedLines | None = None
+    ) -> bool:
         """Ingest one batch; True when the store changed."""
         previous = self.store.find_by_sources([doc.source for doc in documents])
         prepared: list[tuple[Article, str | None]] = []  # the article, and the doc_id it replaces
@@ -113,7 +128,7 @@ class Ingestor:
                 report.skipped += 1  # unchanged file: a hash check is all it costs
                 continue
             try:
-                article = prepare_article(raw)
+                article = prepare_article(raw, repeated)
             except UnreadableSource as problem:
                 report.errors.append(IngestError(source=problem.source, reason=problem.reason))
                 continue

@@ -1,72 +1,17 @@
-"""Step 3: title, outlet and publication date of an article."""
+"""Step 3: title, outlet, dateline place, publication date and captions of an article."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
+from index.attribution import dateline, find_outlet
+from index.clean import CleanedText
+from index.dates import parse_date
 from index.models import ArticleMetadata, StatedMetadata
 from index.sentences import split_sentences
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = (
-    r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
-_DATE_PATTERNS = [
-    # September 19, 2016
-    (re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})\b"), ("month", "day", "year")),
-    # 19 September 2016
-    (re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})\b"), ("day", "month", "year")),
-    # 26-FEB-1987
-    (re.compile(rf"\b(\d{{1,2}})-{_MONTH}-(\d{{4}})\b", re.IGNORECASE), ("day", "month", "year")),
-    # 2016-09-19
-    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), ("year", "month", "day")),
-]
-
-_SOURCE_LINE = re.compile(
-    r"^\s*(?:source|via)\s*:\s*([A-Z][\w .&'-]{1,40}?)\s*$", re.IGNORECASE | re.MULTILINE
-)
-_AGENCY_DATELINE = re.compile(
-    r"^\s*[A-Z][A-Za-z .'-]{1,30},?\s*(?:[A-Za-z]{3}\.? \d{1,2})?\s*\(([A-Z][A-Za-z]{1,10})\)\s*[-–—]"
-)
-# The outlet naming its own site: "Press TV’s website can also be accessed at ...".
-_SELF_REFERENCE = re.compile(r"^\s*([A-Z][\w .&-]{1,30}?)[’']s\s+(?:website|site|app)\b", re.MULTILINE)
-
-
-def parse_date(text: str) -> date | None:
-    """The first well-formed calendar date written in `text`, or None."""
-    found: list[tuple[int, date]] = []
-    for pattern, order in _DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            parts = dict(zip(order, match.groups(), strict=True))
-            month = parts["month"]
-            month_number = int(month) if month.isdigit() else _MONTHS.get(month.lower().rstrip("."))
-            try:
-                found.append((match.start(), date(int(parts["year"]), month_number or 0, int(parts["day"]))))
-            except ValueError:
-                continue
-    return min(found)[1] if found else None
+__all__ = ["extract_metadata", "parse_date"]
 
 
 def _headline(text: str) -> str | None:
@@ -89,25 +34,47 @@ def _lead_title(text: str, max_chars: int = 90) -> str | None:
     return first[:max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def extract_metadata(raw: str, cleaned: str, stated: StatedMetadata | None = None) -> ArticleMetadata:
+_OPENING_LINES = 4  # headline, dateline or byline, lead: where a page prints its date
+_DATE_LINE = 80  # a line this short is a date or byline line ("Published: 19 September 2016")
+_DATELINE_PREFIX = 60  # the head of a longer line: a wire dateline ("VIENNA, March 3, 2021 (Reuters) -")
+_DATELINE_DASH = re.compile(r"\s[-–—]\s")
+
+
+def _dateline_head(line: str) -> str:
+    """The dateline before the dash that opens a wire story ("VIENNA, March 3, 2021 (Reuters) -"),
+    or nothing: the start of a prose line ("Born on 5 April 1920, ...") is no dateline."""
+    match = _DATELINE_DASH.search(line[:_DATELINE_PREFIX])
+    return line[: match.start()] if match else ""
+
+
+def _text_date(cleaned: CleanedText) -> date | None:
+    """The date a page prints with its story: on a date or byline line or in a dateline at the top,
+    else in a photo caption. A date inside the prose is what the story is about (an event, "1
+    January 1985"), not when it was published, so it is not read."""
+    opening = [line.strip() for line in cleaned.story.splitlines() if line.strip()][:_OPENING_LINES]
+    heads = [line if len(line) <= _DATE_LINE else _dateline_head(line) for line in opening]
+    return parse_date("\n".join(heads)) or parse_date("\n".join(cleaned.captions))
+
+
+def extract_metadata(raw: str, cleaned: CleanedText, stated: StatedMetadata | None = None) -> ArticleMetadata:
     """Metadata of one article. What a structured source states (JSON/CSV fields, HTML meta tags)
-    wins; the text fills in the rest. The date comes from the cleaned text only, so a date in a
-    footer or a related-links list is never taken for the publication date; the outlet may be
-    named in furniture ("Source: AFP"), so it is read from the raw text."""
+    wins; the text fills in the rest.
+
+    The date is read from the article's own words — body and photo captions (`cleaned.story`) —
+    never from the raw text, so a date in a footer or a related-links list is never taken for the
+    publication date. The outlet may be named in furniture ("Source: AFP"), so `find_outlet` also
+    reads the raw text.
+    """
     stated = stated or StatedMetadata()
-    outlet = stated.outlet
-    for pattern in (_SOURCE_LINE, _AGENCY_DATELINE, _SELF_REFERENCE):
-        if outlet:
-            break
-        match = pattern.search(raw)
-        if match:
-            outlet = match.group(1).strip()
+    place, _ = dateline(cleaned.text)
     # A stated date that cannot be parsed ("unknown", "Spring 1987") gives way to one in the text.
-    published = (parse_date(stated.published) if stated.published else None) or parse_date(cleaned)
+    published = (parse_date(stated.published) if stated.published else None) or _text_date(cleaned)
     return ArticleMetadata(
-        title=stated.title or _headline(cleaned) or _lead_title(cleaned),
-        outlet=outlet,
+        title=stated.title or _headline(cleaned.text) or _lead_title(cleaned.text),
+        outlet=stated.outlet or find_outlet(raw, cleaned.text),
         published=published,
+        dateline=place,
+        captions=cleaned.captions,
         url=stated.url,
         places=stated.places,
         topics=stated.topics,

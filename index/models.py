@@ -38,8 +38,12 @@ class RawDocument(BaseModel):
 
 class ArticleMetadata(BaseModel):
     title: str | None = None
-    outlet: str | None = None
+    outlet: str | None = Field(default=None, description='Outlet or wire agency, e.g. "AFP", "Press TV".')
     published: date | None = None
+    dateline: str | None = Field(default=None, description='The dateline\'s place as written, e.g. "TEHRAN".')
+    captions: list[str] = Field(
+        default_factory=list, description="Photo captions, kept apart from the stored story text."
+    )
     url: str | None = None
     places: list[str] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)

@@ -77,6 +77,7 @@ class Components:
             self.settings.fields,
             on_change=self.lexical.rebuild,
             batch_articles=self.settings.ingest_batch,
+            repeated_line_articles=self.settings.repeated_line_articles,
             duplicates=NearDuplicateIndex(
                 self.derived_index_path("minhash") / "lsh.pkl",
                 self.store,

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     ingest_batch: int = Field(
         default=64, ge=1, le=4096, description="Articles embedded and written together during ingest."
     )
+    repeated_line_articles: int = Field(
+        default=4,
+        ge=0,
+        description="A line shared by this many articles of one outlet in a run is furniture (0: off).",
+    )
     duplicate_threshold: float = Field(
         default=0.8,
         gt=0.0,

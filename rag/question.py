@@ -65,8 +65,12 @@ def content_words(text: str) -> dict[str, str]:
 
 
 def content_terms(text: str) -> set[str]:
-    """Stems of the words that carry meaning."""
-    return set(content_words(text))
+    """Stems of the words that carry meaning. A hyphenated name counts by its parts too: the
+    question says "Assad", the article "al-Assad"."""
+    terms = set(content_words(text))
+    for word in [word for word in terms if "-" in word]:
+        terms.update(content_terms(word.replace("-", " ")))
+    return terms
 
 
 def anchor_terms(question: str) -> dict[str, str]:

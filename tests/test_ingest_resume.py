@@ -113,3 +113,24 @@ def test_near_duplicate_is_stored_once_with_its_other_source(bbc_folder: Path, t
     assert stored is not None
     assert str(rerun.resolve()) in stored.metadata["alternates"]
     assert components.store.count_articles() == 2
+
+
+def test_a_footer_shared_by_many_articles_of_a_folder_is_not_stored(tmp_path: Path) -> None:
+    from newsdesk.components import Components
+    from newsdesk.settings import load_settings
+
+    folder = tmp_path / "outlet"
+    folder.mkdir()
+    footer = "Planet Media Group operates eleven regional titles across the northern counties."
+    for path in sorted((BBC / "tech").glob("*.txt"))[:5]:
+        (folder / path.name).write_text(path.read_text(encoding="utf-8") + f"\n{footer}\n", encoding="utf-8")
+
+    components = Components(load_settings(store=tmp_path / "store"))
+    report = components.ingestor.ingest([folder])
+    assert report.added == 5
+    for path in folder.glob("*.txt"):
+        stored = components.store.find_by_source(str(path.resolve()))
+        assert stored is not None
+        article = components.store.get_article(stored.doc_id)
+        assert article is not None and footer not in article.text
+        assert article.text.splitlines()[0] == path.read_text(encoding="utf-8").splitlines()[0]
