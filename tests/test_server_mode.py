@@ -31,11 +31,12 @@ def test_ingest_ask_and_reingest_through_a_chroma_server(chroma_url: str, tmp_pa
     assert (again["added"], again["updated"], again["skipped"]) == (0, 0, 3)
     assert (again["documents"], again["chunks"]) == (3, first["chunks"])
 
-    # The articles live on the server; only the BM25 index lives in the local data directory.
+    # The articles live on the server; only the derived indexes (BM25, MinHash) live in the local
+    # data directory, named after the server.
     assert not (local / "chroma").exists()
-    (bm25,) = local.iterdir()
-    assert bm25.name == "newsdesk-bm25-http-127-0-0-1-" + chroma_url.rsplit(":", 1)[1]
-    assert (bm25 / "newsdesk-stamp.json").is_file()
+    slug = "http-127-0-0-1-" + chroma_url.rsplit(":", 1)[1]
+    assert sorted(p.name for p in local.iterdir()) == [f"newsdesk-bm25-{slug}", f"newsdesk-minhash-{slug}"]
+    assert (local / f"newsdesk-bm25-{slug}" / "newsdesk-stamp.json").is_file()
 
     status = json.loads(run_cli("status", *server, "--json").stdout)
     assert (status["documents"], status["chunks"], status["chroma_url"]) == (3, first["chunks"], chroma_url)
