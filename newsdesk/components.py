@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.chunk import ArticleChunker
 from index.dedupe import NearDuplicateIndex
-from index.embed import load_embedder, load_tokenizer
+from index.embed import check_store_encoder, load_embedder, load_tokenizer
 from index.ingest import Ingestor
 from index.lexical import LexicalIndex
 from index.models import IngestReport
@@ -42,11 +43,19 @@ class Components:
 
     settings: Settings
     _engines: dict[str, AnswerEngine] = field(default_factory=dict)
+    _chunk_collection: Any = field(default=None, repr=False)
 
     @cached_property
     def store(self) -> ArticleStore:
         client = open_chroma(self.settings.store, self.settings.chroma_url)
-        return ArticleStore(client, prefix=self.settings.collection_prefix)
+        store = ArticleStore(client, prefix=self.settings.collection_prefix)
+        self._chunk_collection = client.get_collection(f"{self.settings.collection_prefix}_chunks")
+        return store
+
+    def check_encoder(self, writing: bool) -> None:
+        """One store = one encoder: refuse to write, warn when reading, a store built with another."""
+        _ = self.store
+        check_store_encoder(self._chunk_collection, self.settings.encoder, writing=writing)
 
     def derived_index_path(self, kind: str) -> Path:
         """Where a derived index (BM25, MinHash) lives: in the local data directory, also in server
@@ -63,10 +72,11 @@ class Components:
 
     @cached_property
     def embedder(self) -> BaseEmbedding:
-        return load_embedder(self.settings.embed_model)
+        return load_embedder(self.settings.embed_model, encoder=self.settings.encoder)
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        self.check_encoder(writing=True)
         chunker = ArticleChunker(
             load_tokenizer(self.settings.embed_model), self.settings.chunk_tokens, self.settings.chunk_overlap
         )
@@ -101,6 +111,7 @@ class Components:
 
     def assistant(self, engine: str | None = None) -> Assistant:
         chosen = self.engine(engine)  # first: an unknown engine name fails before any model loads
+        self.check_encoder(writing=False)
         retriever = PassageRetriever(self.store, self.embedder, self.lexical, self.settings.top_k)
         return Assistant(retriever, chosen, CitationCheck(self.store, self.embedder))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from platformdirs import user_data_path
 from pydantic import Field, field_validator
@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     model: str | None = Field(default=None, description="LLM for LLM engines (name or GGUF path).")
     embed_model: str | None = Field(
         default=None, description="Sentence-transformers model directory; unset means the packaged MiniLM."
+    )
+    encoder: Literal["onnx-int8", "torch"] = Field(
+        default="onnx-int8",
+        description="Embedding runtime: int8 ONNX (fast, cosine ≥ 0.99 to fp32) or fp32 torch. "
+        "A store keeps the encoder it was built with.",
     )
     collection_prefix: str = Field(default="newsdesk", description="Prefix of the Chroma collection names.")
     chunk_tokens: int = Field(default=200, ge=32, le=256, description="Chunk size in embedding-model tokens.")

@@ -1,0 +1,281 @@
+"""Ingestion benchmark: newsdesk ingest vs a plain llama-index pipeline, and the two encoders.
+
+    python bench/ingest_bench.py --bbc 2225 --reuters 5000 --growth 500,1000,2225   # the full run
+    python bench/ingest_bench.py                                                    # quick: 200 / 300
+
+Each phase runs in its own subprocess, so its peak RSS (ru_maxrss) is its own. Timings exclude model
+loading (reported separately). The corpora are read in place from ../shared/corpora; the BBC subsets are
+symlink folders and the Reuters slice a JSON file, both in a temp dir outside the repo. Prints a markdown
+table and writes it to bench/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPORA = REPO.parent / "shared" / "corpora"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- phases (run in a subprocess each) -------------------------------------------------------------
+def phase_ingest(paths: list[str], store: str, encoder: str) -> dict:
+    sys.path.insert(0, str(REPO))
+    from newsdesk.components import Components
+    from newsdesk.settings import load_settings
+
+    started = time.perf_counter()
+    components = Components(load_settings(store=Path(store), encoder=encoder))
+    ingestor = components.ingestor  # loads the encoder (and exports the ONNX file on first use)
+    loaded = time.perf_counter()
+    before = components.store.count_chunks()
+    report = ingestor.ingest([Path(p) for p in paths])
+    seconds = time.perf_counter() - loaded
+    return {
+        "load_s": loaded - started,
+        "seconds": seconds,
+        "articles": report.added + report.updated + report.skipped,
+        "added": report.added,
+        "chunks": report.chunks - before,
+        "errors": len(report.errors),
+    }
+
+
+def chunk_texts(folder: str, limit: int) -> list[str]:
+    sys.path.insert(0, str(REPO))
+    from llama_index.core.schema import MetadataMode
+
+    from index.chunk import ArticleChunker
+    from index.embed import load_tokenizer
+    from index.ingest import prepare_article
+    from index.read import FieldMapping, read_documents
+
+    chunker = ArticleChunker(load_tokenizer(), 200, 32)
+    texts: list[str] = []
+    for raw in read_documents([Path(folder)], FieldMapping()):
+        if hasattr(raw, "reason"):
+            continue
+        for chunk in chunker.chunk_article(prepare_article(raw)):
+            texts.append(chunk.get_content(metadata_mode=MetadataMode.EMBED))
+        if len(texts) >= limit:
+            break
+    return texts[:limit]
+
+
+def phase_encode(folder: str, encoder: str, limit: int) -> dict:
+    texts = chunk_texts(folder, limit)
+    started = time.perf_counter()
+    if encoder == "torch":
+        from sentence_transformers import SentenceTransformer
+
+        sys.path.insert(0, str(REPO))
+        from index.embed import packaged_model_dir
+
+        model = SentenceTransformer(str(packaged_model_dir()), device="cpu")
+        loaded = time.perf_counter()
+        model.encode(texts, batch_size=64, normalize_embeddings=True)
+    else:
+        from index.embed import load_embedder
+
+        model = load_embedder(encoder="onnx-int8")
+        loaded = time.perf_counter()
+        model.get_text_embedding_batch(texts)
+    seconds = time.perf_counter() - loaded
+    return {"load_s": loaded - started, "seconds": seconds, "chunks": len(texts)}
+
+
+def phase_plain(folder: str, store: str) -> dict:
+    """SimpleDirectoryReader → SentenceSplitter(256, 32) → VectorStoreIndex over Chroma, fp32 HF embedding."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    sys.path.insert(0, str(REPO))
+    from index.embed import packaged_model_dir
+
+    started = time.perf_counter()
+    embed = HuggingFaceEmbedding(model_name=str(packaged_model_dir()), device="cpu", normalize=True)
+    client = chromadb.PersistentClient(path=store, settings=ChromaSettings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection("plain", embedding_function=None)
+    storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
+    loaded = time.perf_counter()
+    documents = SimpleDirectoryReader(folder, recursive=True, required_exts=[".txt"]).load_data()
+    VectorStoreIndex.from_documents(
+        documents,
+        storage_context=storage,
+        embed_model=embed,
+        transformations=[SentenceSplitter(chunk_size=256, chunk_overlap=32)],
+    )
+    return {
+        "load_s": loaded - started,
+        "seconds": time.perf_counter() - loaded,
+        "articles": len(documents),
+        "chunks": collection.count(),
+    }
+
+
+def phase_export(cache: str) -> dict:
+    """A cold ONNX export into an empty cache dir: what a first use pays once."""
+    sys.path.insert(0, str(REPO))
+    from index.embed import packaged_model_dir
+    from index.onnx_encoder import ensure_onnx_model
+
+    _, seconds = ensure_onnx_model(packaged_model_dir(), Path(cache))
+    return {"seconds": seconds}
+
+
+def run_phase(name: str, **kwargs: object) -> dict:
+    """Run one phase in a fresh interpreter; its result carries that process's peak RSS."""
+    code = subprocess.run(
+        [sys.executable, __file__, "--phase", name, "--phase-args", json.dumps(kwargs)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    if code.returncode != 0:
+        raise SystemExit(f"phase {name} failed:\n{code.stderr[-3000:]}")
+    result = json.loads(code.stdout.strip().splitlines()[-1])
+    print(f"  {name} {kwargs.get('encoder', '')}: {result}", file=sys.stderr, flush=True)
+    return result
+
+
+# --- orchestration -------------------------------------------------------------------------------------
+def bbc_subset(root: Path, count: int) -> Path:
+    files = sorted((CORPORA / "bbc").glob("*/*.txt"))[:count] if count < 2225 else None
+    if files is None:
+        return CORPORA / "bbc"
+    folder = root / f"bbc-{count}"
+    if folder.is_dir():
+        return folder
+    for path in files:
+        target = folder / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(path)
+    return folder
+
+
+def reuters_slice(root: Path, count: int) -> Path:
+    records: list[dict] = []
+    for path in sorted((CORPORA / "reuters").glob("reuters-*.json")):
+        records.extend(json.loads(path.read_text(encoding="utf-8")))
+        if len(records) >= count:
+            break
+    target = root / f"reuters-{count}.json"
+    target.write_text(json.dumps(records[:count]), encoding="utf-8")
+    return target
+
+
+def rate(result: dict, key: str) -> str:
+    return f"{result[key] / result['seconds']:.1f}" if result["seconds"] else "–"
+
+
+def row(label: str, result: dict, note: str = "") -> str:
+    articles = rate(result, "articles") if "articles" in result else "–"
+    return (
+        f"| {label} | {result.get('articles', '–')} | {result['chunks']} | {result['seconds']:.1f} | "
+        f"{articles} | {rate(result, 'chunks')} | {result['rss_mb']:.0f} | {note} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--bbc", type=int, default=200, help="BBC stories (all: 2225)")
+    parser.add_argument("--reuters", type=int, default=300, help="Reuters records in the slice")
+    parser.add_argument("--encode", type=int, default=400, help="chunks for the raw encoder throughput")
+    parser.add_argument("--growth", default="", help="comma-separated BBC sizes for the RSS growth runs")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results.md")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("--phase-args", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.phase:
+        phases = {
+            "ingest": phase_ingest,
+            "encode": phase_encode,
+            "plain": phase_plain,
+            "export": phase_export,
+        }
+        result = phases[args.phase](**json.loads(args.phase_args))
+        print(json.dumps({**result, "rss_mb": peak_rss_mb()}))
+        return
+
+    command = "python bench/ingest_bench.py " + " ".join(sys.argv[1:])
+    with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
+        root = Path(tmp)
+        bbc = bbc_subset(root, args.bbc)
+        reuters = reuters_slice(root, args.reuters)
+        export = run_phase("export", cache=str(root / "onnx-cache"))
+        # Warm the user cache, so the ingest phases do not pay the export.
+        run_phase("encode", folder=str(bbc), encoder="onnx-int8", limit=8)
+        onnx = run_phase("ingest", paths=[str(bbc)], store=str(root / "s-onnx"), encoder="onnx-int8")
+        again = run_phase("ingest", paths=[str(bbc)], store=str(root / "s-onnx"), encoder="onnx-int8")
+        torch_ingest = run_phase("ingest", paths=[str(bbc)], store=str(root / "s-torch"), encoder="torch")
+        plain = run_phase("plain", folder=str(bbc), store=str(root / "s-plain"))
+        news = run_phase("ingest", paths=[str(reuters)], store=str(root / "s-reuters"), encoder="onnx-int8")
+        enc_torch = run_phase("encode", folder=str(bbc), encoder="torch", limit=args.encode)
+        enc_onnx = run_phase("encode", folder=str(bbc), encoder="onnx-int8", limit=args.encode)
+        growth = []
+        for size in [int(s) for s in args.growth.split(",") if s.strip()]:
+            folder = bbc_subset(root, size)
+            store = str(root / f"s-growth-{size}")
+            growth.append((size, run_phase("ingest", paths=[str(folder)], store=store, encoder="onnx-int8")))
+
+    encoder_gain = (enc_onnx["chunks"] / enc_onnx["seconds"]) / (enc_torch["chunks"] / enc_torch["seconds"])
+    speedup = (onnx["articles"] / onnx["seconds"]) / (plain["articles"] / plain["seconds"])
+    lines = [
+        "# Ingestion benchmark",
+        "",
+        f"`{command}` — {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. Seconds exclude model loading; "
+        "RSS is each phase's own process peak.",
+        "",
+        "| run | articles | chunks | seconds | articles/s | chunks/s | peak RSS MB | note |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        row(f"newsdesk ingest, BBC {args.bbc}, onnx-int8", onnx, f"load {onnx['load_s']:.1f} s"),
+        row("newsdesk re-ingest, unchanged", again, f"{onnx['seconds'] / again['seconds']:.0f}× faster"),
+        row(
+            f"newsdesk ingest, BBC {args.bbc}, torch fp32",
+            torch_ingest,
+            f"load {torch_ingest['load_s']:.1f} s",
+        ),
+        row(f"plain llama-index, BBC {args.bbc}", plain, "SentenceSplitter(256, 32), HF fp32, Chroma"),
+        row(f"newsdesk ingest, Reuters {args.reuters}", news, "onnx-int8"),
+        row("encoder only: sentence-transformers fp32", enc_torch, "same chunk texts, batch 64"),
+        row(
+            "encoder only: onnx-int8",
+            enc_onnx,
+            f"{encoder_gain:.2f}× fp32",
+        ),
+        *[row(f"growth: BBC {size}", result, "onnx-int8") for size, result in growth],
+        "",
+        f"newsdesk (onnx-int8) vs plain llama-index, BBC articles/s: **{speedup:.2f}×**. "
+        f"ONNX export (first use, cached after): {export['seconds']:.1f} s, "
+        f"peak RSS {export['rss_mb']:.0f} MB.",
+        "",
+    ]
+    table = "\n".join(lines)
+    print(table)
+    args.out.write_text(table, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

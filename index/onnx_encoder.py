@@ -1,0 +1,239 @@
+"""A fast CPU encoder: the packaged MiniLM exported to ONNX, int8-quantised, run with onnxruntime.
+
+The ONNX file is made locally from the sentence-transformers model directory on first use (torch export →
+onnxruntime's BERT graph fusions → dynamic int8 quantisation) and cached under
+`$NEWSDESK_ONNX_CACHE` or `~/.cache/newsdesk/onnx/<fingerprint>/`, where the fingerprint hashes the model's
+weights, config and the export recipe. Nothing is downloaded. Later runs load only onnxruntime and
+`tokenizers` (no torch), so a fresh process starts faster too.
+
+Quantisation keeps the six feed-forward output projections in fp32: they carry MiniLM's activation
+outliers, and quantising them drops the cosine to the fp32 sentence-transformers vectors to ~0.97 on some
+texts; without them the vectors stay ≥ 0.99 of fp32 (see tests/test_encoder.py and bench/results.md).
+Pooling and normalisation are those of sentence-transformers: mean over the attention mask, then L2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import Field, PrivateAttr
+
+# Bump when the export changes: the fingerprint, and so the cache entry, changes with it.
+RECIPE = "minilm-onnx-int8-v1:eager-attn,opset17,bert-fusions,per-channel-int8,ffn-out-fp32"
+ONNX_FILE = "model-int8.onnx"
+
+
+def onnx_cache_root() -> Path:
+    """Where exported models are kept: $NEWSDESK_ONNX_CACHE, else the user cache dir."""
+    override = os.environ.get("NEWSDESK_ONNX_CACHE")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_path
+
+    return user_cache_path("newsdesk") / "onnx"
+
+
+def model_fingerprint(model_dir: Path) -> str:
+    """Hash of the weights, the config and the recipe: a changed model or recipe gets a new export."""
+    digest = hashlib.sha256(RECIPE.encode())
+    for name in ("config.json", "model.safetensors", "pytorch_model.bin"):
+        path = model_dir / name
+        if path.is_file():
+            digest.update(name.encode())
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _export_fp32(model_dir: Path, target: Path) -> None:
+    """torch.onnx export of the transformer (last hidden state), with dynamic batch and length."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from transformers import AutoModel
+
+    # Eager attention exports to plain MatMul/Softmax, which onnxruntime fuses into its Attention op.
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager", local_files_only=True)
+    model.eval()
+
+    class _Encoder(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return out.last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dummy = torch.ones(2, 16, dtype=torch.long)
+    with torch.no_grad():
+        torch.onnx.export(
+            _Encoder(model),
+            (dummy, torch.ones_like(dummy), torch.zeros_like(dummy)),
+            str(target),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]},
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def export_int8(model_dir: Path, target: Path) -> None:
+    """Export, fuse and quantise `model_dir` into `target` (written in place: callers pass a temp path)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    config = json.loads((model_dir / "config.json").read_text())
+    work = target.parent
+    fp32, fused = work / "fp32.onnx", work / "fused.onnx"
+    _export_fp32(model_dir, fp32)
+    optimized = optimize_model(
+        str(fp32),
+        model_type="bert",
+        num_heads=int(config["num_attention_heads"]),
+        hidden_size=int(config["hidden_size"]),
+        opt_level=1,
+    )
+    optimized.save_model_to_file(str(fused))
+    # The feed-forward output projections ("layer.N/output/dense") stay fp32; see the module docstring.
+    keep_fp32 = [
+        node.name
+        for node in optimized.model.graph.node
+        if node.op_type == "MatMul" and "/output/dense/" in node.name and "/attention/" not in node.name
+    ]
+    quantize_dynamic(
+        str(fused),
+        str(target),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        nodes_to_exclude=keep_fp32,
+        extra_options={"DefaultTensorType": 1},  # FLOAT: the fused ops' outputs have no inferred type
+    )
+    fp32.unlink(missing_ok=True)
+    fused.unlink(missing_ok=True)
+
+
+def ensure_onnx_model(model_dir: Path, cache_root: Path | None = None) -> tuple[Path, float]:
+    """The cached int8 ONNX file for `model_dir`, exported first when missing; (path, export seconds).
+
+    Concurrent first uses each export into their own temp dir and `os.replace` the finished file into
+    place, so a reader never sees a half-written model: the last writer wins with identical content.
+    """
+    final_dir = (cache_root or onnx_cache_root()) / model_fingerprint(model_dir)
+    final = final_dir / ONNX_FILE
+    if final.is_file():
+        return final, 0.0
+    final_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix=".export-", dir=final_dir))
+    try:
+        export_int8(model_dir, work / ONNX_FILE)
+        os.replace(work / ONNX_FILE, final)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return final, time.perf_counter() - started
+
+
+def cpu_threads() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class OnnxMiniLMEmbedding(BaseEmbedding):
+    """A llama-index embedding model: int8 ONNX MiniLM with sentence-transformers' mean pooling + L2."""
+
+    model_dir: str = Field(description="The sentence-transformers model directory it was exported from.")
+    max_length: int = Field(default=256, description="Tokens per text; longer texts are truncated.")
+    onnx_path: str = Field(default="", description="The cached int8 ONNX file in use.")
+    export_seconds: float = Field(default=0.0, description="Seconds spent exporting here (0: cached).")
+
+    _session: Any = PrivateAttr()
+    _tokenizer: Any = PrivateAttr()
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        embed_batch_size: int = 64,
+        max_length: int = 256,
+        threads: int | None = None,
+        cache_root: Path | None = None,
+        **kwargs: Any,
+    ) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        path, seconds = ensure_onnx_model(Path(model_dir), cache_root)
+        super().__init__(
+            model_name=f"onnx-int8:{Path(model_dir).name}",
+            model_dir=str(model_dir),
+            embed_batch_size=embed_batch_size,
+            max_length=max_length,
+            onnx_path=str(path),
+            export_seconds=seconds,
+            **kwargs,
+        )
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or cpu_threads()
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+        # tokenizer.json ships fixed padding/truncation at 128; sentence-transformers uses max_seq_length.
+        tokenizer.enable_truncation(max_length)
+        pad_id = tokenizer.token_to_id("[PAD]") or 0
+        tokenizer.enable_padding(pad_id=pad_id, pad_token="[PAD]")
+        self._tokenizer = tokenizer
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "OnnxMiniLMEmbedding"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for `texts`, batched by similar length so little padding is computed."""
+        vectors = np.zeros((len(texts), 0), dtype=np.float32)
+        order = np.argsort([len(text) for text in texts], kind="stable")
+        for start in range(0, len(texts), self.embed_batch_size):
+            batch = order[start : start + self.embed_batch_size]
+            encodings = self._tokenizer.encode_batch([texts[i] for i in batch])
+            ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
+            mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
+            (hidden,) = self._session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            if vectors.shape[1] == 0:
+                vectors = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
+            vectors[batch] = pooled
+        return vectors
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.encode([query])[0].tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts).tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
