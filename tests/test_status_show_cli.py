@@ -24,7 +24,7 @@ def test_status_reports_counts_outlets_dates_and_last_ingest(sample_store: Path)
     }
     assert status["documents"] == 3
     assert status["chunks"] >= 3
-    assert status["outlets"] == {"AFP": 1, "Press TV": 1}
+    assert status["outlets"] == {"AFP": 2, "Press TV": 1}  # 000 credits AFP ("reports AFP"), 003 names it
     assert (status["published_from"], status["published_to"]) == ("2016-09-19", "2016-09-19")
     last = datetime.fromisoformat(status["last_ingest"])
     assert timedelta(0) <= datetime.now(UTC) - last < timedelta(hours=6)
