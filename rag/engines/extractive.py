@@ -64,7 +64,7 @@ class ExtractiveEngine:
         self.relative_cutoff = relative_cutoff
 
     def _score(self, question: str, candidates: list[_Candidate]) -> None:
-        """score = 0.6 · cosine(question, sentence) + 0.4 · weighted share of the question's terms.
+        """score = 0.5 · cosine(question, sentence) + 0.5 · weighted share of the question's terms.
 
         Names and figures (anchors) weigh double; an anchor found only elsewhere in the sentence's
         article (its retrieved passages and headline) counts half, since the article sets the topic
@@ -88,7 +88,7 @@ class ExtractiveEngine:
             context = article_terms[candidate.passage.doc_id]
             on_topic = len(topic & terms)
             anchored = sum(2.0 if a in terms else 1.0 if a in context else 0.0 for a in anchors)
-            candidate.score = 0.6 * float(similarity) + 0.4 * (anchored + on_topic) / total
+            candidate.score = 0.5 * float(similarity) + 0.5 * (anchored + on_topic) / total
             candidate.off_anchor = any(a not in terms and a not in context for a in anchors)
             if wants_time and (on_topic or anchors & terms) and mentions_time(candidate.text):
                 candidate.score += 0.08
