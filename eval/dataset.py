@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
+
+Row = TypeVar("Row", bound=BaseModel)
 
 
 class EvalQuestion(BaseModel):
@@ -32,23 +35,29 @@ def bundled_dataset(name: str = "sample") -> Path:
     return Path(str(files("eval").joinpath("datasets", f"{name}.jsonl")))
 
 
-def load_dataset(path: Path) -> list[EvalQuestion]:
-    """All questions of a JSONL file; DatasetError names the file and line of the first bad one."""
+def load_jsonl(path: Path, model: type[Row], what: str = "questions") -> list[Row]:
+    """Every line of a JSONL file as `model`, all validated before any use; DatasetError names the
+    file and line of the first bad one. Shared by evaluation sets and `ask --questions` files."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise DatasetError(f"{path}: cannot read dataset: {error}") from error
-    questions = []
+        raise DatasetError(f"{path}: cannot read {what} file: {error}") from error
+    rows = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            questions.append(EvalQuestion.model_validate_json(line))
+            rows.append(model.model_validate_json(line))
         except ValidationError as error:
             first = error.errors()[0]
             raise DatasetError(
-                f"{path}:{number}: {'.'.join(map(str, first['loc']))}: {first['msg']}"
+                f"{path}:{number}: {'.'.join(map(str, first['loc'])) or 'line'}: {first['msg']}"
             ) from error
-    if not questions:
-        raise DatasetError(f"{path}: no questions")
-    return questions
+    if not rows:
+        raise DatasetError(f"{path}: no {what} in file")
+    return rows
+
+
+def load_dataset(path: Path) -> list[EvalQuestion]:
+    """All questions of an evaluation set."""
+    return load_jsonl(path, EvalQuestion, "questions")

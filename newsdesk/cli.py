@@ -138,22 +138,12 @@ def ingest(
 
 def _read_questions(path: Path) -> list[QuestionLine]:
     """Every line of a --questions file, validated before any model is loaded."""
+    from eval.dataset import DatasetError, load_jsonl
+
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        fail(f"{path}: cannot read questions file: {error}")
-    questions = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            questions.append(QuestionLine.model_validate_json(line))
-        except ValidationError as error:
-            first = error.errors()[0]
-            fail(f"{path}:{number}: {'.'.join(map(str, first['loc'])) or 'line'}: {first['msg']}")
-    if not questions:
-        fail(f"{path}: no questions in file")
-    return questions
+        return load_jsonl(path, QuestionLine, "questions")
+    except DatasetError as error:
+        fail(str(error))
 
 
 @app.command()
