@@ -142,7 +142,7 @@ class Ingestor:
         fresh: list[tuple[Article, str | None]] = []
         alternates: list[tuple[str, str]] = []  # (stored doc_id, the other source carrying it)
         for article, replaces in prepared:
-            if article.doc_id in existing or article.doc_id in {a.doc_id for a, _ in fresh}:
+            if article.doc_id in existing:
                 alternates.append((article.doc_id, article.source))
                 report.skipped += 1  # the same story is already stored from another file
                 continue
@@ -152,6 +152,7 @@ class Ingestor:
                 report.skipped += 1  # a near-duplicate: stored once, this source recorded beside it
                 continue
             fresh.append((article, replaces))
+            existing.add(article.doc_id)  # a second copy later in this batch is a duplicate too
             if self.duplicates:
                 self.duplicates.add(article.doc_id, article.text)
         if not fresh:
