@@ -39,7 +39,16 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(default=8, ge=1, le=100, description="Chunks retrieved per question.")
     engine: str = Field(default="extractive", description="Answer engine.")
-    model: str | None = Field(default=None, description="LLM for LLM engines (name or GGUF path).")
+    model: str | None = Field(
+        default=None, description="GGUF file for the `local` engine; unset means the packaged Qwen2.5 0.5B."
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible server for the `openai` engine (vLLM, llama.cpp, ...)."
+    )
+    openai_api_key: str | None = Field(default=None, description="API key for the `openai` engine.")
+    openai_model: str | None = Field(default=None, description="Model name for the `openai` engine.")
+    ollama_url: str = Field(default="http://127.0.0.1:11434", description="Ollama server for `ollama`.")
+    ollama_model: str | None = Field(default=None, description="Model name for the `ollama` engine.")
     embed_model: str | None = Field(
         default=None, description="Sentence-transformers model directory; unset means the packaged MiniLM."
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from prompts import load_prompt
 from rag.engines.base import AnswerEngine
 from rag.gate import unanswerable_reason
-from rag.models import Answer
+from rag.models import Answer, Filters
 from rag.retrieve import PassageRetriever
 from rag.verify import CitationCheck
 
@@ -37,7 +37,26 @@ class Assistant:
         self.engine = engine
         self.checker = checker
 
-    def ask(self, question: str, history: Sequence[Turn] = (), top_k: int | None = None) -> Answer:
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas of the draft answer as the engine produces them, then the verified Answer
+        (always the last item). Engines without token streaming yield the final text once."""
+        answer = self.ask(question, history, top_k=top_k, filters=filters)
+        yield answer.answer
+        yield answer
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")

@@ -7,6 +7,21 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 
+class Filters(BaseModel):
+    """Restricts retrieval to part of the archive. Empty fields do not restrict.
+
+    Set from CLI flags, the API and the UI, or read from the question ("in 2016", "according to AFP").
+    """
+
+    date_from: date | None = Field(default=None, description="Published on or after this day.")
+    date_to: date | None = Field(default=None, description="Published on or before this day.")
+    outlets: list[str] = Field(default_factory=list, description="Any of these outlets (case-insensitive).")
+    sources: list[str] = Field(default_factory=list, description="Any of these stored sources (path or URL).")
+
+    def is_empty(self) -> bool:
+        return not (self.date_from or self.date_to or self.outlets or self.sources)
+
+
 class Passage(BaseModel):
     """A retrieved chunk; `start`/`end` locate `text` in its stored article."""
 
@@ -32,6 +47,10 @@ class Citation(BaseModel):
     quote: str = Field(description="Verbatim text of the stored article.")
     start: int = Field(description="Offset of the quote in the stored article text.")
     end: int
+    context: str | None = Field(
+        default=None, description="The quote read with its neighbouring sentences (verbatim article text)."
+    )
+    context_start: int | None = Field(default=None, description="Offset of `context` in the stored article.")
 
 
 class AnswerSentence(BaseModel):
@@ -49,4 +68,8 @@ class Answer(BaseModel):
     sentences: list[AnswerSentence] = Field(default_factory=list)
     retrieval_query: str | None = Field(
         default=None, description="The question as searched (after follow-up rewriting)."
+    )
+    filters: Filters | None = Field(default=None, description="The filters retrieval applied, if any.")
+    removed_sentences: int = Field(
+        default=0, description="Sentences of the engine's draft that the citation check removed."
     )
