@@ -20,6 +20,7 @@ from index.models import IngestReport
 from index.store import ArticleStore, open_chroma
 from newsdesk.settings import Settings
 from rag.assistant import Assistant
+from rag.citation_context import CitationContext
 from rag.engines.base import AnswerEngine
 from rag.engines.extractive import ExtractiveEngine
 from rag.retrieve import PassageRetriever
@@ -113,7 +114,9 @@ class Components:
         chosen = self.engine(engine)  # first: an unknown engine name fails before any model loads
         self.check_encoder(writing=False)
         retriever = PassageRetriever(self.store, self.embedder, self.lexical, self.settings.top_k)
-        return Assistant(retriever, chosen, CitationCheck(self.store, self.embedder))
+        return Assistant(
+            retriever, chosen, CitationCheck(self.store, self.embedder), context=CitationContext(self.store)
+        )
 
     def ensure_sample_corpus(self) -> IngestReport | None:
         """Index the bundled sample corpus into an empty store; None when the store has articles."""

@@ -1,4 +1,5 @@
-"""The question-answering pipeline: rewrite follow-up → retrieve → gate → answer → verify."""
+"""The question-answering pipeline: rewrite follow-up → read stated filters → retrieve (filtered) →
+gate → answer → verify → read citations with their neighbours → date relative days (when questions)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ import re
 from collections.abc import Iterator, Sequence
 
 from prompts import load_prompt
+from rag.citation_context import CitationContext
 from rag.engines.base import AnswerEngine
+from rag.filters import describe_filters, merge_filters
 from rag.gate import unanswerable_reason
 from rag.models import Answer, Filters
+from rag.question import asks_when
+from rag.relative_days import resolve_relative_days
 from rag.retrieve import PassageRetriever
+from rag.stated_filters import stated_filters
 from rag.verify import CitationCheck
 
 Turn = tuple[str, str]
@@ -32,10 +38,17 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
 
 
 class Assistant:
-    def __init__(self, retriever: PassageRetriever, engine: AnswerEngine, checker: CitationCheck) -> None:
+    def __init__(
+        self,
+        retriever: PassageRetriever,
+        engine: AnswerEngine,
+        checker: CitationCheck,
+        context: CitationContext | None = None,
+    ) -> None:
         self.retriever = retriever
         self.engine = engine
         self.checker = checker
+        self.context = context
 
     def stream(
         self,
@@ -60,10 +73,17 @@ class Assistant:
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
-        query = retrieval_query(question, history)
-        passages = self.retriever.retrieve(query, top_k=top_k)
+        stated = stated_filters(retrieval_query(question, history), self.retriever.catalog.outlets)
+        query = stated.query
+        merged = merge_filters(filters, stated.filters)
+        applied = self.retriever.resolve(merged)
+        # Recorded as the user gave them (a file name stays a file name), outlets in the store's spelling.
+        recorded = merged.model_copy(update={"outlets": applied.outlets}) if applied else None
+        passages = self.retriever.retrieve(query, top_k=top_k, filters=applied)
         reason = unanswerable_reason(query, passages)
         if reason is not None:
+            if recorded is not None:
+                reason = f"{reason.rstrip('.')} (searching only articles {describe_filters(recorded)})."
             answer = Answer(
                 question=question,
                 answer=load_prompt("abstain").format(reason=reason),
@@ -72,4 +92,8 @@ class Assistant:
             )
         else:
             answer = self.checker.verify(self.engine.answer(query, passages))
-        return answer.model_copy(update={"question": question, "retrieval_query": query})
+            if self.context is not None:
+                answer = self.context.add(answer)
+            if asks_when(question):
+                answer = resolve_relative_days(answer)
+        return answer.model_copy(update={"question": question, "retrieval_query": query, "filters": recorded})

@@ -53,10 +53,25 @@ class Citation(BaseModel):
     context_start: int | None = Field(default=None, description="Offset of `context` in the stored article.")
 
 
+class DatedPhrase(BaseModel):
+    """A relative day in a cited sentence ("on Thursday") and the day(s) it means, counted from the
+    article's publication date; `date_from`/`date_to` are None when the article is undated."""
+
+    phrase: str = Field(description="The words as the article has them, e.g. 'on Thursday'.")
+    marker: int = Field(description="The citation whose quote holds the phrase.")
+    published: date | None = Field(default=None, description="The article's publication date.")
+    date_from: date | None = None
+    date_to: date | None = Field(default=None, description="Equal to date_from for a single day.")
+    note: str = Field(description="What the answer shows, e.g. '(Thursday = 15 September 2016, ...)'.")
+
+
 class AnswerSentence(BaseModel):
     text: str
     markers: list[int] = Field(default_factory=list)
     supported: bool = True
+    dates: list[DatedPhrase] = Field(
+        default_factory=list, description="Relative days in the cited sentences, resolved (when questions)."
+    )
 
 
 class Answer(BaseModel):
