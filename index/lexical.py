@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import time
 from pathlib import Path
 
 from llama_index.retrievers.bm25 import BM25Retriever
@@ -27,13 +28,22 @@ class LexicalIndex:
         # The loaded index, kept between questions: loading it from disk costs far more than a
         # query (~1 s for 28k chunks); reloaded only when the store's chunk count changes.
         self._loaded: tuple[int, BM25Retriever] | None = None
+        self._counted: tuple[float, int] | None = None
+
+    def _chunk_count(self) -> int:
+        """The store's chunk count. Counting in Chroma costs ~10 ms and one question asks several
+        times, so a count serves for a second."""
+        now = time.monotonic()
+        if self._counted is None or now - self._counted[0] > 1.0:
+            self._counted = (now, self.store.count_chunks())
+        return self._counted[1]
 
     def _stamp(self) -> dict:
         path = self.directory / _STAMP
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
     def is_current(self) -> bool:
-        return self._stamp().get("chunks") == self.store.count_chunks()
+        return self._stamp().get("chunks") == self._chunk_count()
 
     def rebuild(self) -> None:
         """Index every chunk in the store; an empty store leaves no index."""
@@ -47,6 +57,7 @@ class LexicalIndex:
         else:
             staging.mkdir(parents=True)
         (staging / _STAMP).write_text(json.dumps({"chunks": len(nodes)}), encoding="utf-8")
+        self._counted = (time.monotonic(), len(nodes))
         # Swap in whole, so a reader never sees a half-written index.
         shutil.rmtree(self.directory, ignore_errors=True)
         staging.rename(self.directory)

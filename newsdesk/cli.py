@@ -18,6 +18,8 @@ from index.store import ArticleStore, StoreError
 from newsdesk.components import ENGINES, Components, UnknownEngine
 from newsdesk.progress import IngestProgress
 from newsdesk.settings import ConfigFileError, Settings, load_settings
+from rag.filters import FilterError, filters_from_flags, merge_filters
+from rag.models import Filters
 
 app = typer.Typer(
     name="newsdesk",
@@ -42,10 +44,39 @@ ChromaOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", help="Only articles published on or after YYYY[-MM[-DD]].", show_default=False),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", help="Only articles published on or before YYYY[-MM[-DD]].", show_default=False),
+]
+OutletOption = Annotated[
+    list[str] | None,
+    typer.Option("--outlet", help="Only this outlet (any case); repeatable.", show_default=False),
+]
+SourceOption = Annotated[
+    list[str] | None,
+    typer.Option("--source", help="Only this file name, path or URL; repeatable.", show_default=False),
+]
+
+
 class QuestionLine(BaseModel):
     id: str | int | None = None
     question: str
     history: list[tuple[str, str]] = []
+    filters: Filters | None = None
+
+
+def read_filters(
+    since: str | None, until: str | None, outlets: list[str] | None, sources: list[str] | None
+) -> Filters:
+    """The filter flags, or exit 2 naming the flag and what is wrong with it."""
+    try:
+        return filters_from_flags(since, until, outlets or (), sources or ())
+    except FilterError as error:
+        fail(str(error))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -156,20 +187,27 @@ def ask(
     engine: Annotated[str | None, typer.Option("--engine", help="Answer engine.", show_default=False)] = None,
     questions: Annotated[
         Path | None,
-        typer.Option("--questions", help="JSONL file of {id, question, history}.", show_default=False),
+        typer.Option(
+            "--questions", help="JSONL file of {id, question, history, filters}.", show_default=False
+        ),
     ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    outlet: OutletOption = None,
+    source: SourceOption = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Answer a question from the archive, citing the sentences that support it.
 
-    Example: newsdesk ask "Who met in Tehran and when?"
+    Example: newsdesk ask "Who met in Tehran and when?" --outlet afp --since 2016
     """
     if (question is None) == (questions is None):
         fail("give either a QUESTION or --questions FILE")
     if question is not None and not question.strip():
         fail("the question is empty")
+    flags = read_filters(since, until, outlet, source)
     batch = _read_questions(questions) if questions else [QuestionLine(question=question or "")]
     components = Components(
         settings_from(config, store=store, chroma_url=chroma_url, top_k=top_k, engine=engine)
@@ -178,12 +216,45 @@ def ask(
     if components.ensure_sample_corpus() is not None:
         err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store}[/]")
     for item in batch:
-        answer = assistant.ask(item.question, history=item.history)
+        # A line's own filters win over the flags (see merge_filters).
+        filters = merge_filters(item.filters, flags)
+        answer = assistant.ask(item.question, history=item.history, filters=filters)
         if as_json:
             payload = answer.model_dump(mode="json")
             print_json({"id": item.id, **payload} if questions else payload)
         else:
             out.print(Markdown(_render(answer)))
+
+
+@app.command()
+def chat(
+    since: SinceOption = None,
+    until: UntilOption = None,
+    outlet: OutletOption = None,
+    source: SourceOption = None,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", help="Chunks to retrieve.", show_default=False)
+    ] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="Answer engine.", show_default=False)] = None,
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Talk with the archive in the terminal; follow-ups are read with the conversation.
+
+    Commands: /new, /filters [--since ..] [--outlet ..], /filters clear, /help, /quit.
+    Example: newsdesk chat --since 2016 --outlet afp
+    """
+    from newsdesk.chat import run_chat
+
+    filters = read_filters(since, until, outlet, source)
+    components = Components(
+        settings_from(config, store=store, chroma_url=chroma_url, top_k=top_k, engine=engine)
+    )
+    assistant = build_assistant(components)
+    if components.ensure_sample_corpus() is not None:
+        err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store}[/]")
+    run_chat(assistant, filters, out)
 
 
 def _render(answer: Any) -> str:

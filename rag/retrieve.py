@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 from llama_index.core import VectorStoreIndex
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -63,6 +64,28 @@ class _Scored(BaseRetriever):
         return [hit for hit in self._inner.retrieve(query_bundle) if (hit.score or 0.0) > 0.0]
 
 
+class _FilteredDense(BaseRetriever):
+    """Dense hits that pass a broad filter. Chroma answers a filtered query slowly when the filter
+    allows much of the store (~0.8 s for a month of Reuters' 28k chunks, against ~50 ms unfiltered),
+    so the nearest `wide` chunks are fetched unfiltered and filtered here; when fewer than `top_k`
+    pass, Chroma's own filtered query answers. Either way the result is the filtered nearest `top_k`.
+    Narrow filters (a source, a rare outlet) go to Chroma's filtered query directly: fast there."""
+
+    def __init__(self, index: VectorStoreIndex, conditions: MetadataFilters, top_k: int, wide: int) -> None:
+        super().__init__()
+        self._wide = index.as_retriever(similarity_top_k=wide)
+        self._exact = index.as_retriever(similarity_top_k=top_k, filters=conditions)
+        # The filter function looks metadata up by key; here the "key" is the metadata itself.
+        self._allows = build_metadata_filter_fn(lambda metadata: metadata, conditions)  # type: ignore[arg-type,return-value]
+        self._top_k = top_k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        kept = [hit for hit in self._wide.retrieve(query_bundle) if self._allows(hit.node.metadata)]  # type: ignore[arg-type]
+        if len(kept) >= self._top_k:
+            return kept[: self._top_k]
+        return self._exact.retrieve(query_bundle)
+
+
 class PassageRetriever:
     """Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion,
     then at most `per_article` chunks from any one article. Filters restrict both sides."""
@@ -83,6 +106,7 @@ class PassageRetriever:
         self._corpus_id: int | None = None
         self._catalog = ArchiveCatalog([])
         self._masks: dict[str, list[int]] = {}
+        self._metadata_columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _refresh(self) -> None:
         corpus = self._lexical.corpus()
@@ -90,6 +114,7 @@ class PassageRetriever:
             self._corpus_id = id(corpus)
             self._catalog = ArchiveCatalog(corpus)
             self._masks = {}
+            self._metadata_columns = None
 
     @property
     def catalog(self) -> ArchiveCatalog:
@@ -103,15 +128,36 @@ class PassageRetriever:
             return None
         return resolve_filters(filters, self.catalog)
 
-    def _lexical_mask(self, conditions: MetadataFilters) -> list[int]:
-        """1 for each BM25 chunk the filters allow. bm25s scores only those (a weight mask), which
-        keeps the lexical side exact under filters where over-fetching could miss rare matches."""
-        key = conditions.model_dump_json()
+    def _lexical_mask(self, filters: Filters) -> list[int]:
+        """1 for each BM25 chunk the (resolved) filters allow. bm25s scores only those (a weight
+        mask), which keeps the lexical side exact under filters where over-fetching could miss rare
+        matches. Computed on arrays of the corpus metadata rather than with llama-index's
+        per-node `build_metadata_filter_fn`, which takes ~0.5 s on 28k chunks; the rule is the same
+        as `metadata_filters` (a missing date never matches)."""
+        key = filters.model_dump_json()
         if key not in self._masks:
-            corpus = self._lexical.corpus()
-            allowed = build_metadata_filter_fn(lambda position: corpus[int(position)], conditions)
-            self._masks = {key: [int(allowed(str(i))) for i in range(len(corpus))]}  # keep the last one
+            published, outlets, sources = self._columns()
+            allowed = np.ones(len(published), dtype=bool)
+            if filters.date_from:
+                allowed &= published >= int(filters.date_from.strftime("%Y%m%d"))
+            if filters.date_to:
+                allowed &= (published <= int(filters.date_to.strftime("%Y%m%d"))) & (published > 0)
+            if filters.outlets:
+                allowed &= np.isin(outlets, filters.outlets)
+            if filters.sources:
+                allowed &= np.isin(sources, filters.sources)
+            self._masks = {key: allowed.astype(int).tolist()}  # the last one: a chat repeats its filters
         return self._masks[key]
+
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._metadata_columns is None:
+            corpus = self._lexical.corpus()
+            self._metadata_columns = (
+                np.array([int(m.get("published_int") or 0) for m in corpus], dtype=np.int64),
+                np.array([str(m.get("outlet") or "") for m in corpus], dtype=object),
+                np.array([str(m.get("source") or "") for m in corpus], dtype=object),
+            )
+        return self._metadata_columns
 
     def retrieve(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         k = top_k or self.top_k
@@ -119,9 +165,17 @@ class PassageRetriever:
         pool = k * 4
         resolved = self.resolve(filters)
         conditions = metadata_filters(resolved) if resolved else None
-        dense = self._index.as_retriever(similarity_top_k=pool, filters=conditions)
         self._refresh()
-        mask = self._lexical_mask(conditions) if conditions else None
+        mask = self._lexical_mask(resolved) if resolved else None
+        # The wide path fetches 4 × pool hits (fetching costs ~1 ms a hit): worth it when the filter
+        # allows at least 40% of the chunks, so that some 50 of them are expected to pass.
+        broad = mask is not None and sum(mask) / len(mask) >= 0.4
+        if conditions is None:
+            dense = self._index.as_retriever(similarity_top_k=pool)
+        elif broad:
+            dense = _FilteredDense(self._index, conditions, pool, wide=pool * 4)
+        else:
+            dense = self._index.as_retriever(similarity_top_k=pool, filters=conditions)
         lexical = self._lexical.retriever(pool, weight_mask=mask)
         if lexical is None:
             hits = dense.retrieve(query)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import date
+from pathlib import Path
+
+from tests.conftest import run_cli
 
 
 def test_lexical_index_is_built_beside_the_store_and_current(components) -> None:  # type: ignore[no-untyped-def]
@@ -26,3 +31,79 @@ def test_a_question_spanning_articles_retrieves_each_of_them(components) -> None
     names = [p.source.rsplit("/", 1)[-1] for p in passages]
     assert {"000_08a30185b96717b7.txt", "003_482dfbd78e828b66.txt"} <= set(names)
     assert max(names.count(name) for name in names) <= 3  # at most 3 chunks per article
+
+
+def test_bm25_index_is_loaded_once_and_reused(components) -> None:  # type: ignore[no-untyped-def]
+    first = components.lexical.load()
+    assert first is not None
+    assert components.lexical.load() is first
+    components.assistant().retriever.retrieve("Tabqa Euphrates")
+    assert components.lexical.load() is first
+
+
+def test_citations_carry_their_neighbouring_sentences(components) -> None:  # type: ignore[no-untyped-def]
+    answer = components.assistant().ask("When was the attack in Dayr al-Zawr?")
+    assert answer.citations
+    for citation in answer.citations:
+        article = components.store.get_article(citation.doc_id).text
+        assert citation.context is not None and citation.context_start is not None
+        start = citation.context_start
+        assert article[start : start + len(citation.context)] == citation.context
+        offset = citation.start - citation.context_start
+        assert citation.context[offset : offset + len(citation.quote)] == citation.quote
+        assert len(citation.context) > len(citation.quote)
+    saturday = next(c for c in answer.citations if c.quote.startswith("On Saturday"))
+    # The sentence before it in the Press TV article names the place and the "American aggression".
+    assert "flagrant American aggression" in saturday.context
+
+
+def test_relative_day_is_dated_from_the_article_date(components) -> None:  # type: ignore[no-untyped-def]
+    answer = components.assistant().ask("When was the attack in Dayr al-Zawr?")
+    assert "(Saturday = 17 September 2016, counted back from the article's date, 19 September 2016)" in (
+        answer.answer
+    )
+    dated = [phrase for sentence in answer.sentences for phrase in sentence.dates]
+    saturday = next(phrase for phrase in dated if phrase.phrase == "On Saturday")
+    assert (saturday.date_from, saturday.date_to) == (date(2016, 9, 17), date(2016, 9, 17))
+    assert all(c.quote in components.store.get_article(c.doc_id).text for c in answer.citations)
+
+
+def test_relative_day_in_an_undated_article_is_not_guessed(components) -> None:  # type: ignore[no-untyped-def]
+    answer = components.assistant().ask("Who met in Tehran and when?")
+    assert "(the article is undated, so “Thursday” cannot be dated)" in answer.answer
+    thursday = [p for s in answer.sentences for p in s.dates if "Thursday" in p.phrase]
+    assert thursday and thursday[0].date_from is None
+
+
+def test_relative_days_are_only_dated_for_when_questions(components) -> None:  # type: ignore[no-untyped-def]
+    answer = components.assistant().ask("Who met in Tehran?")
+    assert "cannot be dated" not in answer.answer
+    assert all(not sentence.dates for sentence in answer.sentences)
+
+
+def test_yesterday_and_a_future_weekday_in_a_written_article(tmp_path: Path) -> None:
+    article = tmp_path / "articles" / "harbour.txt"
+    article.parent.mkdir()
+    article.write_text(
+        "Harbour talks collapse\n\nSeptember 21, 2016\n\n"
+        "The harbour workers of Valdoria walked out of the wage talks yesterday after nine hours.\n"
+        "Union leader Mara Kessel said the workers will return to the table on Friday.\n"
+        "The port authority declined to comment on the dispute.\n",
+        encoding="utf-8",
+    )
+    store = str(tmp_path / "store")
+    run_cli("ingest", "--store", store, str(article.parent))
+    walked = json.loads(
+        run_cli("ask", "--store", store, "--json", "When did the Valdoria harbour workers walk out?").stdout
+    )
+    assert (
+        "(yesterday = 20 September 2016, counted from the article's date, 21 September 2016)"
+        in (walked["answer"])
+    )
+    back = json.loads(
+        run_cli("ask", "--store", store, "--json", "When will the Valdoria workers return to talks?").stdout
+    )
+    assert (
+        "(Friday = 23 September 2016, counted forward from the article's date, 21 September 2016)"
+        in (back["answer"])
+    )
