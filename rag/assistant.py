@@ -31,7 +31,9 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     this with a rewrite by the model (prompts/condense.md)."""
     if not history:
         return question
-    previous_question = history[-1][0]
+    # The previous question as it was searched: a chain of follow-ups ("and when?", "why?") keeps
+    # the question they all lean on.
+    previous_question = retrieval_query(history[-1][0], history[:-1])
     if _REFERS_BACK.search(question) or len(question.split()) <= 5:
         return f"{previous_question} {question}"
     return question

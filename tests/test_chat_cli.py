@@ -61,11 +61,17 @@ def test_questions_file_history_rewrites_the_follow_up(sample_store: Path, tmp_p
     import json
 
     questions = tmp_path / "questions.jsonl"
-    line = {"id": 1, "question": "and when?", "history": [["Who met in Tehran?", "Defence ministers met."]]}
-    questions.write_text(json.dumps(line) + "\n", encoding="utf-8")
-    answer = json.loads(
-        run_cli("ask", "--store", str(sample_store), "--json", "--questions", str(questions)).stdout
-    )
-    assert answer["retrieval_query"] == "Who met in Tehran? and when?"
-    assert not answer["abstained"]
-    assert any("Thursday" in citation["quote"] for citation in answer["citations"])
+    first = {"id": 1, "question": "and when?", "history": [["Who met in Tehran?", "Defence ministers met."]]}
+    chained = {
+        "id": 2,
+        "question": "and who else?",
+        "history": [["Who met in Tehran?", "Defence ministers met."], ["and when?", "On Thursday."]],
+    }
+    questions.write_text(json.dumps(first) + "\n" + json.dumps(chained) + "\n", encoding="utf-8")
+    result = run_cli("ask", "--store", str(sample_store), "--json", "--questions", str(questions))
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert answers[0]["retrieval_query"] == "Who met in Tehran? and when?"
+    assert not answers[0]["abstained"]
+    assert any("Thursday" in citation["quote"] for citation in answers[0]["citations"])
+    # A follow-up to a follow-up still searches with the question they both lean on.
+    assert answers[1]["retrieval_query"] == "Who met in Tehran? and when? and who else?"
