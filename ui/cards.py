@@ -20,7 +20,8 @@ ArticleText = Callable[[str], str | None]
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # Characters that Markdown would turn into formatting or links; escaped so article text shows as written.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~>])")
+# `<`, `>` and `&` are left to html.escape: a backslash before an entity would show it verbatim.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~])")
 
 
 def escape_text(text: str) -> str:
@@ -79,11 +80,19 @@ def notice_html(answer: Answer) -> str:
 
 
 def _paragraph_around(text: str, start: int, end: int) -> tuple[str, int]:
-    """The blank-line (or line) separated paragraph of `text` holding [start, end), with its offset."""
-    breaks = [match.end() for match in re.finditer(r"\n\s*\n|\n", text[:start])]
-    begin = breaks[-1] if breaks else 0
-    after = re.search(r"\n", text[end:])
-    finish = end + after.start() if after else len(text)
+    """The line of `text` holding [start, end), with its offset; widened to the nearest non-blank
+    lines before and after when the quote is the whole line (wire copy often has a sentence a line)."""
+    lines = [(match.start(), match.end()) for match in re.finditer(r"[^\n]+", text)]
+    here = [i for i, (begin, finish) in enumerate(lines) if begin <= start < finish or begin < end <= finish]
+    if not here:
+        return text[start:end], start
+    first, last = here[0], here[-1]
+    begin, finish = lines[first][0], lines[last][1]
+    if not text[begin:start].strip() and not text[end:finish].strip():
+        previous = [i for i in range(first - 1, -1, -1) if text[slice(*lines[i])].strip()]
+        following = [i for i in range(last + 1, len(lines)) if text[slice(*lines[i])].strip()]
+        begin = lines[previous[0]][0] if previous else begin
+        finish = lines[following[0]][1] if following else finish
     return text[begin:finish], begin
 
 
