@@ -42,7 +42,7 @@ document.addEventListener("click", (event) => {
   if (!link) return;
   event.preventDefault();
   event.stopPropagation();
-  const card = document.getElementById(link.dataset.card || link.hash.slice(1));
+  const card = document.getElementById(link.hash.slice(1));
   if (card) { card.open = true; card.scrollIntoView({block: "nearest"}); }
 }, true);
 </script>
@@ -155,7 +155,11 @@ def build_app(
                 )
                 with gr.Accordion("Copy the answer with its citations (Markdown)", open=False):
                     markdown = gr.Code(
-                        language="markdown", interactive=False, buttons=["copy"], elem_id="nd-markdown"
+                        language="markdown",
+                        interactive=False,
+                        buttons=["copy"],
+                        elem_id="nd-markdown",
+                        wrap_lines=True,
                     )
             with gr.Column(scale=1, min_width=240):
                 engine = gr.Dropdown(list(ENGINES), value=settings.engine, label="Engine")

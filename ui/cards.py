@@ -47,10 +47,7 @@ def answer_text_html(answer: Answer, turn: int) -> str:
         parts.append(escape_text(answer.answer[position : match.start()]))
         marker = int(match.group(1))
         if marker in known:
-            parts.append(
-                f'<a class="nd-marker" href="#{card_id(turn, marker)}" data-card="{card_id(turn, marker)}">'
-                f"[{marker}]</a>"
-            )
+            parts.append(f'<a class="nd-marker" href="#{card_id(turn, marker)}">[{marker}]</a>')
         else:
             parts.append(escape_text(match.group(0)))
         position = match.end()
