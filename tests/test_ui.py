@@ -4,6 +4,7 @@ page's HTML pieces (source cards, highlighted quotes, notices) through ui.cards.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -224,3 +225,16 @@ def test_upload_inbox_keeps_allowed_files_under_the_limit_inside_its_directory(t
     assert all(path.is_relative_to(tmp_path / "uploads") for path in accepted)
     assert [(error.source, "1 MB" in error.reason) for error in refused] == [("huge.txt", True)]
     assert inbox.accept([article])[0] == accepted[:1]  # the same file again: the same stored copy
+
+
+def test_the_api_offers_ask_ingest_and_evaluate_only(server: tuple[str, Path]) -> None:
+    endpoints = client(server[0]).view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {"/ask", "/ingest", "/evaluate"}
+    parameters = [parameter["parameter_name"] for parameter in endpoints["/ask"]["parameters"]]
+    assert parameters == ["question", "engine", "top_k", "date_from", "date_to", "outlet"]
+
+
+def test_evaluation_tab_reports_the_grounding_evaluation(server: tuple[str, Path]) -> None:
+    report = client(server[0]).predict("extractive", api_name="/evaluate")
+    assert re.match(r"\*\*correctness \d\.\d\d\*\* · abstention accuracy \d\.\d\d · \d+ questions", report)
+    assert "engine extractive" in report
