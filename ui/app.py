@@ -10,6 +10,7 @@ from typing import Any
 
 import gradio as gr
 
+from index.models import IngestReport
 from index.read import iter_source_files
 from newsdesk.components import ENGINES, Components
 from ui.archive import UPLOAD_SUFFIXES, UploadInbox, ingest_uploads, report_markdown, status_markdown
@@ -121,8 +122,6 @@ def build_app(
         return report.model_dump(mode="json")
 
     def show_report(report: dict | None) -> Any:
-        from index.models import IngestReport
-
         if not report:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         parsed = IngestReport.model_validate(report)
