@@ -269,20 +269,61 @@ def serve(
         str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    auth: Annotated[
+        str | None,
+        typer.Option("--auth", help='Require a login "user:pass" [env NEWSDESK_AUTH].', show_default=False),
+    ] = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Open the chat page in the browser.
+    """Open the chat page in the browser, with the /ask and /ingest API for gradio_client.
 
-    Example: newsdesk serve --port 7860
+    Example: newsdesk serve --port 7860 --auth editor:secret
     """
-    from ui.app import build_app
+    import os
 
-    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
-    assistant = build_assistant(components)
+    settings = settings_from(config, store=store, chroma_url=chroma_url, auth=auth)
+    # Uploads and gradio's cached files stay inside the data directory; read when gradio is imported.
+    os.environ["GRADIO_TEMP_DIR"] = str(settings.store / "gradio-tmp")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from ui.app import build_app
+    from ui.app import serve as serve_app
+    from ui.archive import UploadInbox
+
+    components = Components(settings)
+    build_assistant(components)  # an unknown engine or unreachable store fails before the page starts
     components.ensure_sample_corpus()
-    build_app(assistant).queue(default_concurrency_limit=1).launch(server_name=host, server_port=port)
+    inbox = UploadInbox(settings.store / "uploads", settings.upload_max_mb)
+    page = build_app(components, inbox, run_evaluation=lambda engine: evaluation_markdown(components, engine))
+    err.print(f"Newsdesk on http://{host}:{port}/" + (" (login required)" if settings.auth else ""))
+    serve_app(page, components, host, port)
+
+
+def evaluation_markdown(components: Components, engine: str) -> str:
+    """The grounding evaluation on the bundled set as Markdown: the UI's Evaluation tab (as `eval`)."""
+    import time
+
+    from eval.dataset import bundled_dataset, load_dataset
+    from eval.score import aggregate, score_answer
+
+    assistant = components.assistant(engine or None)
+    results = []
+    for item in load_dataset(bundled_dataset()):
+        started = time.perf_counter()
+        answer = assistant.ask(item.question, history=item.history)
+        results.append(score_answer(item, answer, time.perf_counter() - started))
+    summary = aggregate(results)
+    gate = components.settings.eval_min_correctness
+    lines = [
+        f"**correctness {summary['correctness']:.2f}** · abstention accuracy "
+        f"{summary['abstention_accuracy']:.2f} · {summary['questions']} questions · engine "
+        f"{assistant.engine.name} · gate {gate:.2f}: "
+        + ("passed" if (summary["correctness"] or 0.0) >= gate else "**failed**"),
+        "",
+    ]
+    lines += [f"- ✗ {f['id']} ({f['type']}): missing {f['missing']}" for f in summary["failures"]]
+    return "\n".join(lines)
 
 
 @app.command()

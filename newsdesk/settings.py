@@ -83,6 +83,14 @@ class Settings(BaseSettings):
         description="Which JSON/CSV field holds title, body, date, ...; a [fields] table in the config file.",
     )
 
+    auth: str | None = Field(
+        default=None, description='Login for `serve` as "user:pass"; unset means no login (loopback only).'
+    )
+    upload_max_mb: int = Field(default=50, ge=1, le=4096, description="Largest file `serve` accepts, in MB.")
+    serve_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Questions `serve` answers at once; the rest wait in its queue."
+    )
+
     eval_min_correctness: float = Field(
         default=0.8, ge=0.0, le=1.0, description="Release gate: `newsdesk eval` fails below this correctness."
     )
@@ -91,6 +99,21 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_store(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("auth", mode="after")
+    @classmethod
+    def _check_auth(cls, value: str | None) -> str | None:
+        user, _, password = (value or "").partition(":")
+        if value is not None and not (user and password):
+            raise ValueError('expected "user:pass"')
+        return value
+
+    def login(self) -> tuple[str, str] | None:
+        """The `auth` setting as (user, password)."""
+        if self.auth is None:
+            return None
+        user, password = self.auth.split(":", 1)
+        return user, password
 
     @classmethod
     def settings_customise_sources(

@@ -1,60 +1,237 @@
-"""The chat page served by `newsdesk serve`, driven through its named API with gradio_client."""
+"""`newsdesk serve` driven through its named API with gradio_client, against a server the test starts
+(with a login, so the refusal of an unauthenticated client is tested on the same server), and the
+page's HTML pieces (source cards, highlighted quotes, notices) through ui.cards."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
+import re
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEHRAN_ARTICLES
+from rag.models import Answer, AnswerSentence, Citation
+from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA, TEHRAN_ARTICLES
+from tests.ui_server import copy_store, newsdesk_server
+from ui.archive import UploadInbox
+from ui.cards import answer_message_html, notice_html
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+TEHRAN = "Who met in Tehran and when?"
+UNANSWERABLE = "What did the Turkish foreign minister say in Ankara?"
+LOGIN = ("editor", "correct-horse")
 
 
 @pytest.fixture(scope="module")
-def server(sample_store: Path) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsdesk", "serve", "--store", str(sample_store), "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    try:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited: {process.stderr.read() if process.stderr else ''}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(1)
-        else:
-            raise AssertionError("server did not start within 180 s")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def server(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """One logged-in server for the module, over a private copy of the sample store (ingest writes)."""
+    store = copy_store(sample_store, tmp_path_factory.mktemp("ui-api") / "store")
+    with newsdesk_server(store, "--auth", ":".join(LOGIN)) as url:
+        yield url, store
 
 
-def test_ask_endpoint_returns_the_cited_answer_json(server: str) -> None:
+def client(url: str):  # type: ignore[no-untyped-def]
     from gradio_client import Client
 
-    client = Client(server, verbose=False)
-    answer = client.predict("Who met in Tehran and when?", api_name="/ask")
+    return Client(url, auth=LOGIN, verbose=False, download_files=False)
+
+
+def cited_files(answer: dict) -> set[str]:
+    return {Path(citation["source"]).name for citation in answer["citations"]}
+
+
+def test_ask_endpoint_cites_both_tehran_articles(server: tuple[str, Path]) -> None:
+    answer = client(server[0]).predict(TEHRAN, api_name="/ask")
     assert answer["abstained"] is False
-    assert {Path(c["source"]).name for c in answer["citations"]} >= TEHRAN_ARTICLES
+    assert answer["question"] == TEHRAN
+    assert cited_files(answer) >= TEHRAN_ARTICLES
+    assert all(f"[{citation['marker']}]" in answer["answer"] for citation in answer["citations"])
+
+
+def test_ask_endpoint_abstains_when_the_archive_does_not_say(server: tuple[str, Path]) -> None:
+    answer = client(server[0]).predict(UNANSWERABLE, api_name="/ask")
+    assert answer["abstained"] is True
+    assert answer["citations"] == []
+    assert answer["answer"].startswith("The archive does not say")
+
+
+def test_ask_endpoint_date_filter_that_excludes_everything_abstains(server: tuple[str, Path]) -> None:
+    answer = client(server[0]).predict(
+        TEHRAN, "", 0, "2030-01-01", "2030-12-31", "", api_name="/ask"
+    )  # the sample articles are from 2016
+    assert answer["filters"]["date_from"] == "2030-01-01"
+    assert answer["abstained"] is True
+
+
+def test_ask_endpoint_names_a_malformed_date(server: tuple[str, Path]) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="date_from"):
+        client(server[0]).predict(TEHRAN, "", 0, "19 September", "", "", api_name="/ask")
+
+
+def test_ingest_endpoint_reports_the_good_and_the_bad_files(server: tuple[str, Path], tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    url, store = server
+    article = SHARED_CORPORA / "bbc" / "tech" / "001.txt"  # "Ink helps drive democracy in Asia"
+    not_allowed = tmp_path / "payload.exe"
+    not_allowed.write_bytes(b"MZ\x90\x00")
+    malformed = tmp_path / "records.json"
+    malformed.write_text('{"title": "cut off', encoding="utf-8")
+    files = [handle_file(str(path)) for path in (article, not_allowed, malformed)]
+
+    report = client(url).predict(files, api_name="/ingest")
+
+    assert report["added"] == 1
+    problems = {Path(error["source"]).name: error["reason"] for error in report["errors"]}
+    assert set(problems) == {"payload.exe", "records.json"}
+    assert "not accepted" in problems["payload.exe"]
+    assert "JSON" in problems["records.json"]
+    # Ingested from a copy inside the data directory, and answerable at once.
+    assert list((store / "uploads").glob("*/001.txt"))
+    answer = client(url).predict("Which country uses invisible ink in its elections?", api_name="/ask")
+    assert answer["abstained"] is False
+    assert any(str(store / "uploads") in citation["source"] for citation in answer["citations"])
+
+
+def test_five_concurrent_clients_all_get_correct_answers(server: tuple[str, Path]) -> None:
+    questions = [TEHRAN, UNANSWERABLE, TEHRAN, UNANSWERABLE, TEHRAN]
+
+    def ask(question: str) -> dict:
+        return client(server[0]).predict(question, api_name="/ask")
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        answers = list(pool.map(ask, questions))
+
+    for question, answer in zip(questions, answers, strict=True):
+        assert answer["question"] == question
+        if question == TEHRAN:
+            assert answer["abstained"] is False and cited_files(answer) >= TEHRAN_ARTICLES
+        else:
+            assert answer["abstained"] is True
+
+
+def test_a_client_without_the_login_is_refused(server: tuple[str, Path]) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
+
+    with pytest.raises(AuthenticationError, match="credentials were not provided"):
+        Client(server[0], verbose=False).predict(TEHRAN, api_name="/ask")
+    with pytest.raises(ValueError, match="Could not login"):
+        Client(server[0], auth=(LOGIN[0], "wrong"), verbose=False).predict(TEHRAN, api_name="/ask")
+
+
+def test_a_malformed_login_setting_is_refused_with_its_name() -> None:
+    from pydantic import ValidationError
+
+    from newsdesk.settings import load_settings
+
+    with pytest.raises(ValidationError, match=r'auth\n.*expected "user:pass"'):
+        load_settings(auth="editor-without-password")
+    assert load_settings(auth="editor:pa:ss").login() == ("editor", "pa:ss")
+
+
+def _citation(article: Path, quote: str, marker: int = 1) -> tuple[Citation, str]:
+    text = article.read_text(encoding="utf-8")
+    start = text.index(quote)
+    citation = Citation(
+        marker=marker,
+        doc_id=article.stem,
+        source=str(article),
+        title="Iran, Russia & Syria <meet>",
+        outlet="AFP",
+        published=date(2016, 6, 9),
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+    )
+    return citation, text
+
+
+def test_source_card_highlights_the_quote_inside_its_article_text_escaped() -> None:
+    article = SAMPLE_CORPUS / "003_482dfbd78e828b66.txt"
+    quote = "The defence ministers of allies Iran, Russia and Syria on Thursday held talks in Tehran"
+    citation, text = _citation(article, quote)
+    hostile = text.replace(quote, quote + ' <img src=x onerror="alert(1)">')
+    answer = Answer(
+        question=TEHRAN,
+        answer=f"{quote} [1] <script>alert(2)</script>",
+        abstained=False,
+        engine="extractive",
+        citations=[citation],
+    )
+
+    page = answer_message_html(answer, {article.stem: hostile}.get, turn=0)
+
+    assert f"<mark>{quote}</mark>" in page
+    assert 'href="#nd-source-0-1"' in page and 'id="nd-source-0-1"' in page
+    assert "Iran, Russia &amp; Syria &lt;meet&gt;" in page
+    assert "AFP · 2016-06-09 · 003_482dfbd78e828b66.txt" in page
+    assert "<img" not in page and "<script" not in page
+    assert "&lt;img src=x" in page and "&lt;script&gt;" in page
+
+
+def test_source_card_uses_the_citation_context_when_retrieval_gave_one() -> None:
+    article = SAMPLE_CORPUS / "000_08a30185b96717b7.txt"
+    text = article.read_text(encoding="utf-8")
+    quote = next(line for line in text.splitlines() if "Tehran" in line).strip()
+    citation, _ = _citation(article, quote)
+    context = "Before it. " + quote + " After it."
+    citation = citation.model_copy(update={"context": context, "context_start": citation.start - 11})
+    answer = Answer(question=TEHRAN, answer="x [1]", abstained=False, engine="e", citations=[citation])
+
+    page = answer_message_html(answer, lambda doc_id: None, turn=3)
+
+    assert "Before it. <mark>" in page and "</mark> After it." in page
+
+
+def test_notices_say_when_the_answer_abstained_or_lost_sentences() -> None:
+    abstained = Answer(question="q", answer="The archive does not say.", abstained=True, engine="e")
+    trimmed = Answer(
+        question="q",
+        answer="a [1]",
+        abstained=False,
+        engine="e",
+        sentences=[AnswerSentence(text="a", markers=[1]), AnswerSentence(text="b", supported=False)],
+    )
+    complete = Answer(question="q", answer="a", abstained=False, engine="e")
+
+    assert "nd-abstained" in notice_html(abstained)
+    assert "1 sentence(s) removed" in notice_html(trimmed)
+    assert "2 sentence(s) removed" in notice_html(trimmed.model_copy(update={"removed_sentences": 2}))
+    assert notice_html(complete) == ""
+
+
+def test_upload_inbox_keeps_allowed_files_under_the_limit_inside_its_directory(tmp_path: Path) -> None:
+    inbox = UploadInbox(tmp_path / "uploads", max_mb=1)
+    article = SHARED_CORPORA / "bbc" / "business" / "001.txt"
+    archive = tmp_path / "stories.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.write(article, "business/001.txt")
+    big = tmp_path / "huge.txt"
+    big.write_bytes(article.read_bytes() * (2 * 1024 * 1024 // article.stat().st_size + 1))
+    sneaky = tmp_path / "..%2F..%2Fetc%2Fpasswd.md"
+    sneaky.write_text("Not a path.", encoding="utf-8")
+
+    accepted, refused = inbox.accept([article, archive, big, sneaky])
+
+    assert [path.name for path in accepted][:2] == ["001.txt", "stories.zip"]
+    assert accepted[2].name.endswith("passwd.md") and "/" not in accepted[2].name
+    assert all(path.is_relative_to(tmp_path / "uploads") for path in accepted)
+    assert [(error.source, "1 MB" in error.reason) for error in refused] == [("huge.txt", True)]
+    assert inbox.accept([article])[0] == accepted[:1]  # the same file again: the same stored copy
+
+
+def test_the_api_offers_ask_ingest_and_evaluate_only(server: tuple[str, Path]) -> None:
+    endpoints = client(server[0]).view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {"/ask", "/ingest", "/evaluate"}
+    parameters = [parameter["parameter_name"] for parameter in endpoints["/ask"]["parameters"]]
+    assert parameters == ["question", "engine", "top_k", "date_from", "date_to", "outlet"]
+
+
+def test_evaluation_tab_reports_the_grounding_evaluation(server: tuple[str, Path]) -> None:
+    report = client(server[0]).predict("extractive", api_name="/evaluate")
+    assert re.match(r"\*\*correctness \d\.\d\d\*\* · abstention accuracy \d\.\d\d · \d+ questions", report)
+    assert "engine extractive" in report

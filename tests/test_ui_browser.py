@@ -1,0 +1,113 @@
+"""The chat page in a real browser: Playwright driving Debian's Chromium (headless) against
+`newsdesk serve` started by the test, on the default settings (no login)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_CORPUS
+from tests.ui_server import copy_store, newsdesk_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+TEHRAN = "Who met in Tehran and when?"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def page_url(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    store = copy_store(sample_store, tmp_path_factory.mktemp("ui-browser") / "store")
+    with newsdesk_server(store) as url:
+        yield url
+
+
+@pytest.fixture
+def page(page_url: str):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+            tab.set_default_timeout(60_000)
+            tab.goto(page_url)
+            yield tab
+        finally:
+            browser.close()
+
+
+def ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
+    box = page.locator("#nd-question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def save_screenshot(page, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
+    shot = tmp_path / name
+    page.screenshot(path=str(shot), full_page=True)
+    if os.environ.get("NEWSDESK_SCREENSHOT_DIR"):
+        target = Path(os.environ["NEWSDESK_SCREENSHOT_DIR"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, target / name)
+    return shot
+
+
+def test_question_answer_source_cards_and_highlighted_quote(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    ask(page, TEHRAN)
+
+    cards = page.locator("#nd-chat details.nd-card")
+    cards.first.wait_for()
+    expect(page.locator("#nd-chat a.nd-marker").first).to_have_text(re.compile(r"\[\d+\]"))
+    card_text = " ".join(cards.all_inner_texts())
+    for article in ("000_08a30185b96717b7.txt", "003_482dfbd78e828b66.txt"):
+        assert article in card_text
+    assert "AFP" in card_text
+
+    # A card opens on a click and shows its quote highlighted inside the article's own text.
+    first = cards.first
+    expect(first.locator("mark")).to_be_hidden()
+    first.locator("summary").click()
+    mark = first.locator("mark")
+    expect(mark).to_be_visible()
+    quote = mark.inner_text().strip()
+    articles = [path.read_text(encoding="utf-8") for path in SAMPLE_CORPUS.glob("*.txt")]
+    assert len(quote) > 20 and any(quote in " ".join(text.split()) for text in articles)
+    assert len(first.locator("blockquote").inner_text()) > len(quote)  # shown with its neighbours
+
+    # A marker in the answer opens its card.
+    marker = page.locator("#nd-chat a.nd-marker").last
+    href = marker.get_attribute("href") or ""
+    assert href.startswith("#nd-source-")
+    target = page.locator(href)
+    expect(target).not_to_have_attribute("open", "")
+    marker.click()
+    expect(target.locator("mark")).to_be_visible()
+
+    # The Markdown to copy: the answer and its numbered sources.
+    page.get_by_text("Copy the answer with its citations (Markdown)").click()
+    expect(page.locator("#nd-markdown")).to_contain_text("Sources")
+
+    assert save_screenshot(page, tmp_path, "newsdesk-chat.png").stat().st_size > 10_000
+
+
+def test_abstention_shows_a_notice_and_new_conversation_clears_it(page) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    ask(page, "What did the Turkish foreign minister say in Ankara?")
+    expect(page.locator("#nd-chat .nd-abstained")).to_be_visible()
+    expect(page.locator("#nd-chat details.nd-card")).to_have_count(0)
+
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator("#nd-chat .nd-abstained")).to_have_count(0)

@@ -1,0 +1,150 @@
+"""An Answer as chat-message HTML: the answer with clickable [n] markers, the notice banners and the
+source cards whose quote is shown highlighted inside its paragraph.
+
+Article text is untrusted (scraped pages, wire copy): every piece of it is escaped here before it
+reaches the page. The cards are `<details>` elements, so opening one needs no script; a marker is
+a link to its card, and the page script (ui/app.py) opens the card it points to.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from rag.models import Answer, Citation
+from rag.render import source_line
+
+ArticleText = Callable[[str], str | None]
+"""doc_id → the stored article's text, or None when the store no longer has it."""
+
+_MARKER = re.compile(r"\[(\d+)\]")
+# Characters that Markdown would turn into formatting or links; escaped so article text shows as written.
+# `<`, `>` and `&` are left to html.escape: a backslash before an entity would show it verbatim.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~])")
+
+
+def escape_text(text: str) -> str:
+    """Untrusted text made inert for the chat message's Markdown + HTML renderer."""
+    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text), quote=False)
+
+
+def _inline(text: str) -> str:
+    """Escaped text on one line: a blank line would end the card's HTML block in the chat's Markdown."""
+    return html.escape(re.sub(r"\s*\n\s*", " ", text), quote=False)
+
+
+def card_id(turn: int, marker: int) -> str:
+    return f"nd-source-{turn}-{marker}"
+
+
+def answer_text_html(answer: Answer, turn: int) -> str:
+    """The answer text, escaped, with each [n] a link to source card n of this turn."""
+    known = {citation.marker for citation in answer.citations}
+    parts: list[str] = []
+    position = 0
+    for match in _MARKER.finditer(answer.answer):
+        parts.append(escape_text(answer.answer[position : match.start()]))
+        marker = int(match.group(1))
+        if marker in known:
+            parts.append(f'<a class="nd-marker" href="#{card_id(turn, marker)}">[{marker}]</a>')
+        else:
+            parts.append(escape_text(match.group(0)))
+        position = match.end()
+    parts.append(escape_text(answer.answer[position:]))
+    return "".join(parts)
+
+
+def removed_count(answer: Answer) -> int:
+    """Sentences the citation check removed; older answers only mark them unsupported."""
+    return max(answer.removed_sentences, sum(1 for sentence in answer.sentences if not sentence.supported))
+
+
+def notice_html(answer: Answer) -> str:
+    """The banner that tells a reader the answer is not a full one, or "" when it is."""
+    if answer.abstained:
+        return (
+            '<div class="nd-notice nd-abstained">The archive does not answer this: '
+            "no cited sentence supports an answer.</div>"
+        )
+    removed = removed_count(answer)
+    if removed:
+        return (
+            f'<div class="nd-notice nd-removed">{removed} sentence(s) removed: '
+            "the citation check found them unsupported by the cited articles.</div>"
+        )
+    return ""
+
+
+def _paragraph_around(text: str, start: int, end: int) -> tuple[str, int]:
+    """The line of `text` holding [start, end), with its offset; widened to the nearest non-blank
+    lines before and after when the quote is the whole line (wire copy often has a sentence a line)."""
+    lines = [(match.start(), match.end()) for match in re.finditer(r"[^\n]+", text)]
+    here = [i for i, (begin, finish) in enumerate(lines) if begin <= start < finish or begin < end <= finish]
+    if not here:
+        return text[start:end], start
+    first, last = here[0], here[-1]
+    begin, finish = lines[first][0], lines[last][1]
+    if not text[begin:start].strip() and not text[end:finish].strip():
+        previous = [i for i in range(first - 1, -1, -1) if text[slice(*lines[i])].strip()]
+        following = [i for i in range(last + 1, len(lines)) if text[slice(*lines[i])].strip()]
+        begin = lines[previous[0]][0] if previous else begin
+        finish = lines[following[0]][1] if following else finish
+    return text[begin:finish], begin
+
+
+def quote_in_context(citation: Citation, article_text: str | None) -> tuple[str, str, str]:
+    """(before, quote, after): the quote with the sentences around it, as the article has them.
+
+    Uses the citation's own `context` when retrieval filled it, else the quote's paragraph of the
+    stored article; the quote alone when neither lines up with the citation's offsets.
+    """
+    if citation.context and citation.context_start is not None:
+        begin = citation.start - citation.context_start
+        finish = citation.end - citation.context_start
+        if 0 <= begin <= finish <= len(citation.context):
+            context = citation.context
+            return context[:begin], context[begin:finish], context[finish:]
+    if article_text and article_text[citation.start : citation.end] == citation.quote:
+        paragraph, offset = _paragraph_around(article_text, citation.start, citation.end)
+        begin, finish = citation.start - offset, citation.end - offset
+        return paragraph[:begin], paragraph[begin:finish], paragraph[finish:]
+    return "", citation.quote, ""
+
+
+def source_card_html(citation: Citation, article_text: str | None, turn: int) -> str:
+    before, quote, after = quote_in_context(citation, article_text)
+    title = html.escape(citation.title or "(untitled)")
+    details = " · ".join(
+        html.escape(part)
+        for part in (citation.outlet, citation.published.isoformat() if citation.published else None)
+        if part
+    )
+    where = html.escape(source_line(citation).rsplit(" · ", 1)[-1])
+    return (
+        f'<details class="nd-card" id="{card_id(turn, citation.marker)}">'
+        f'<summary><span class="nd-card-marker">[{citation.marker}]</span> '
+        f'<span class="nd-card-title">{title}</span>'
+        f'<span class="nd-card-meta">{details or "outlet and date unknown"} · {where}</span></summary>'
+        f'<blockquote class="nd-quote">{_inline(before)}<mark>{_inline(quote)}</mark>'
+        f"{_inline(after)}</blockquote></details>"
+    )
+
+
+def source_cards_html(answer: Answer, article_text: ArticleText, turn: int) -> str:
+    if not answer.citations:
+        return ""
+    cards = "".join(
+        source_card_html(citation, article_text(citation.doc_id), turn) for citation in answer.citations
+    )
+    return f'<div class="nd-sources">{cards}</div>'
+
+
+def answer_message_html(answer: Answer, article_text: ArticleText, turn: int) -> str:
+    """The whole chat message of a finished answer: notice, linked answer text, source cards."""
+    blocks = [
+        notice_html(answer),
+        answer_text_html(answer, turn),
+        source_cards_html(answer, article_text, turn),
+    ]
+    return "\n\n".join(block for block in blocks if block)
