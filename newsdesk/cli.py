@@ -405,24 +405,32 @@ def evaluate(
 
 
 def _print_evaluation(summary: dict) -> None:
-    from eval.report import TABLE_COLUMNS
-
-    table = Table(title=f"{summary['dataset']} · engine {', '.join(summary['by_engine'])}")
-    table.add_column("group")
-    for _, label in TABLE_COLUMNS:
-        table.add_column(label, justify="right")
+    # Short headers and two decimals: the table must stay readable in an 80-column CI log.
+    columns = (
+        ("questions", "n"), ("correctness", "correct"), ("abstention_accuracy", "abstain"),
+        ("recall_at_k", "R@k"), ("mrr", "MRR"), ("citation_recall", "cit.rec"),
+        ("citation_precision", "cit.prec"), ("unsupported_share", "unsup"), ("latency_p50_s", "p50 s"),
+        ("latency_p95_s", "p95 s"),
+    )  # fmt: skip
+    # Plain aligned text, not a rich Table: rich squeezes 11 columns into 80 and cuts the figures.
+    out.print(f"{summary['dataset']} · engine {', '.join(summary['by_engine'])}", highlight=False)
+    out.print(
+        f"{'group':<15}" + "".join(f"{label:>9}" for _, label in columns), highlight=False, soft_wrap=True
+    )
     rows = [("all", summary), *summary["by_type"].items()]
     if len(summary["by_engine"]) > 1:
         rows += list(summary["by_engine"].items())
     for name, figures in rows:
-        values = [figures.get(key) for key, _ in TABLE_COLUMNS]
-        table.add_row(
-            name, *("—" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v) for v in values)
+        values = [figures.get(key) for key, _ in columns]
+        cells = ("—" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in values)
+        out.print(
+            f"{name[:15]:<15}" + "".join(f"{cell:>9}" for cell in cells), highlight=False, soft_wrap=True
         )
-    out.print(table)
     for failure in summary["failures"]:
         out.print(
-            f"  ✗ {failure['id']} ({failure['type']}): {'; '.join(failure['problems'])}", highlight=False
+            f"  ✗ {failure['id']} ({failure['type']}): {'; '.join(failure['problems'])}",
+            highlight=False,
+            markup=False,
         )
     for metric, row in summary.get("compare", {}).get("overall", {}).items():
         delta = "—" if row["delta"] is None else f"{row['delta']:+.4f}"
@@ -431,7 +439,7 @@ def _print_evaluation(summary: dict) -> None:
         out.print("gate passed")
     else:
         for problem in summary["gate"]["failed"]:
-            out.print(f"[red]gate failed: {problem}[/]", highlight=False)
+            out.print(f"gate failed: {problem}", style="red", highlight=False, markup=False)
 
 
 @eval_app.command("generate")

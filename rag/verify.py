@@ -55,13 +55,13 @@ class CitationCheck:
         return citation.model_copy(update={"start": found, "end": found + len(citation.quote)}), text
 
     def supports(self, sentence: str, citations: Sequence[Citation]) -> bool:
-        """Whether the cited articles, together, support the sentence: each citation's quote must be
-        verbatim in its stored article, and the sentence is then held against the quotes joined
+        """Whether the cited articles, together, support the sentence: a citation counts only when its
+        quote is verbatim in its stored article, and the sentence is held against those quotes joined
         (and their neighbouring sentences for names and figures). The one support test: `verify`
         asks it of each citation alone, the evaluation's citation recall and precision (ALCE) of
         a sentence's citations together and one by one."""
         located = [found for found in map(self._locate, citations) if found is not None]
-        if not located or len(located) < len(citations):
+        if not located:
             return False
         quote = " ".join(citation.quote for citation, _ in located)
         context = " ".join(_neighbourhood(text, citation.start, citation.end) for citation, text in located)
