@@ -1,5 +1,10 @@
-"""Grounding evaluation: datasets of questions with expected facts, scored against the answers.
+"""Grounding evaluation: does the answer pipeline stay grounded on a set of questions?
 
-`dataset` reads and validates a JSONL set; `score` judges one answer and aggregates; the CLI's
-`newsdesk eval` runs a set through the assistant.
+One module a job, data flowing one way: `dataset` reads and validates a JSONL set; `run` asks each
+question through the assistant, keeping the engine's draft (`draft`); `metrics` measures retrieval
+(recall@k, MRR) and ALCE citation recall/precision with the pipeline's own support test; `judge` is
+the optional LLM second opinion; `score` judges one answer and aggregates per type and engine;
+`gate` holds the aggregate to the thresholds in Settings; `compare` gives deltas against an earlier
+report; `report` writes report.md/json/html; `generate` drafts questions from articles.
+`newsdesk eval` (newsdesk/cli.py) is the thin shell over these.
 """

@@ -21,7 +21,9 @@ class EvalQuestion(BaseModel):
         description="Every group must appear in a correct answer; any alternative of a group.",
     )
     gold_docs: list[str] = Field(
-        default_factory=list, description="File names of the articles that answer it."
+        default_factory=list,
+        description="The articles that answer it, as the end of their stored source path: a file name "
+        '("000_08a30185b96717b7.txt") or folder/file ("business/001.txt"); see `matches_gold`.',
     )
     type: str = "factoid"
     history: list[tuple[str, str]] = Field(default_factory=list)
@@ -29,6 +31,15 @@ class EvalQuestion(BaseModel):
 
 class DatasetError(ValueError):
     pass
+
+
+def matches_gold(source: str, gold: str) -> bool:
+    """Whether a stored article's `source` is the gold document `gold`: the source path ends with
+    the gold path, compared by whole path parts ("business/001.txt" is ".../bbc/business/001.txt",
+    never ".../tech/001.txt"). A record inside a file ("feed.json#3") is named with its suffix."""
+    source_parts = source.replace("\\", "/").split("/")
+    gold_parts = gold.replace("\\", "/").strip("/").split("/")
+    return source_parts[-len(gold_parts) :] == gold_parts
 
 
 def bundled_dataset(name: str = "sample") -> Path:

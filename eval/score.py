@@ -1,74 +1,192 @@
-"""Scoring answers against an evaluation set."""
+"""Scoring answers against an evaluation set: one QuestionResult per answer, then the aggregate
+per engine and per question type."""
 
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from eval.dataset import EvalQuestion
+from eval.dataset import EvalQuestion, matches_gold
+from eval.metrics import CitationScore, RetrievalScore
 from rag.models import Answer
+
+
+class CitedSource(BaseModel):
+    marker: int
+    source: str
+    outlet: str | None = None
+    published: str | None = None
+    quote: str
 
 
 class QuestionResult(BaseModel):
     id: str
     type: str
+    question: str
+    engine: str
     answerable: bool
     abstained: bool
     correct: bool
     cites_gold: bool | None
     missing: list[list[str]]
     seconds: float
+    answer: str
+    citations: list[CitedSource] = []
+    recall_at_k: float | None = None
+    reciprocal_rank: float | None = None
+    draft_sentences: int = 0
+    unsupported_sentences: int = 0
+    supported_sentences: int = 0  # draft sentences whose citations together support them (ALCE)
+    draft_citations: int = 0
+    relevant_citations: int = 0
+    unsupported_examples: list[str] = []
+    judge_supported: int | None = None
+    problems: list[str] = []
 
 
 def _normalise(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split())
 
 
-def score_answer(item: EvalQuestion, answer: Answer, seconds: float) -> QuestionResult:
+def score_answer(
+    item: EvalQuestion,
+    answer: Answer,
+    seconds: float,
+    retrieval: RetrievalScore | None = None,
+    citations: CitationScore | None = None,
+    judge_supported: int | None = None,
+) -> QuestionResult:
     """Correct: an answerable question answered with every must_include group present (any alternative
-    of a group, case-insensitive); an unanswerable question abstained."""
+    of a group, case-insensitive); an unanswerable question abstained. `citations` is measured on the
+    engine's draft; the pipeline's own verdicts (`answer.sentences`) give the unsupported count."""
     text = _normalise(answer.answer)
     missing = [group for group in item.must_include if not any(_normalise(alt) in text for alt in group)]
-    cited = {Path(c.source).name for c in answer.citations}
     if item.answerable:
         correct = not answer.abstained and not missing
-        cites_gold = bool(cited & set(item.gold_docs)) if item.gold_docs else None
+        cites_gold = (
+            any(matches_gold(c.source, gold) for c in answer.citations for gold in item.gold_docs)
+            if item.gold_docs
+            else None
+        )
     else:
         correct = answer.abstained
         cites_gold = None
+    citations = citations or CitationScore(sentences=[])
+    unsupported = [s.text for s in answer.sentences if not s.supported]
+    problems = []
+    if item.answerable and answer.abstained:
+        problems.append("abstained on an answerable question")
+    if not item.answerable and not answer.abstained:
+        problems.append("answered an unanswerable question")
+    if item.answerable and not answer.abstained and missing:
+        problems.append("missing " + "; ".join(" / ".join(group) for group in missing))
+    if unsupported:
+        problems.append(f"{len(unsupported)} draft sentence(s) not supported by their citations")
+    if citations.relevant < citations.citations:
+        problems.append(f"{citations.citations - citations.relevant} irrelevant citation(s)")
+    if retrieval is not None and retrieval.recall_at_k < 1.0:
+        problems.append(f"retrieval found {retrieval.recall_at_k:.0%} of the gold articles")
     return QuestionResult(
         id=item.id,
         type=item.type,
+        question=item.question,
+        engine=answer.engine,
         answerable=item.answerable,
         abstained=answer.abstained,
         correct=correct,
         cites_gold=cites_gold,
         missing=missing,
         seconds=seconds,
+        answer=answer.answer,
+        citations=[
+            CitedSource(
+                marker=c.marker,
+                source=c.source,
+                outlet=c.outlet,
+                published=c.published.isoformat() if c.published else None,
+                quote=c.quote,
+            )
+            for c in answer.citations
+        ],
+        recall_at_k=retrieval.recall_at_k if retrieval else None,
+        reciprocal_rank=retrieval.reciprocal_rank if retrieval else None,
+        draft_sentences=len(answer.sentences),
+        unsupported_sentences=len(unsupported),
+        supported_sentences=citations.supported,
+        draft_citations=citations.citations,
+        relevant_citations=citations.relevant,
+        unsupported_examples=unsupported,
+        judge_supported=judge_supported,
+        problems=problems,
     )
 
 
-def aggregate(results: list[QuestionResult]) -> dict:
-    def rate(values: list[bool]) -> float | None:
-        return round(sum(values) / len(values), 4) if values else None
+def _rate(values: Sequence[bool]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
 
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(statistics.fmean(present), 4) if present else None
+
+
+def _percentile(seconds: Sequence[float], q: int) -> float | None:
+    if not seconds:
+        return None
+    if len(seconds) == 1:
+        return round(seconds[0], 3)
+    return round(statistics.quantiles(seconds, n=100, method="inclusive")[q - 1], 3)
+
+
+def figures(results: Sequence[QuestionResult]) -> dict:
+    """The aggregate figures of a group of results (micro-averaged over sentences and citations)."""
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
-    seconds = sorted(r.seconds for r in results)
+    sentences = sum(r.draft_sentences for r in results)
+    drafted = sum(r.draft_citations for r in results)
+    judged = [r for r in results if r.judge_supported is not None]
+    seconds = [r.seconds for r in results]
     return {
         "questions": len(results),
-        "correctness": rate([r.correct for r in results]),
-        "answerable_correctness": rate([r.correct for r in answerable]),
-        "abstention_accuracy": rate([r.abstained != r.answerable for r in results]),
-        "unanswerable_abstained": rate([r.abstained for r in unanswerable]),
-        "answerable_abstained": rate([r.abstained for r in answerable]),
-        "gold_citation_rate": rate([r.cites_gold for r in answerable if r.cites_gold is not None]),
+        "correctness": _rate([r.correct for r in results]),
+        "answerable_correctness": _rate([r.correct for r in answerable]),
+        "abstention_accuracy": _rate([r.abstained != r.answerable for r in results]),
+        "unanswerable_abstained": _rate([r.abstained for r in unanswerable]),
+        "answerable_abstained": _rate([r.abstained for r in answerable]),
+        "recall_at_k": _mean([r.recall_at_k for r in results]),
+        "mrr": _mean([r.reciprocal_rank for r in results]),
+        "citation_recall": _share(sum(r.supported_sentences for r in results), sentences),
+        "citation_precision": _share(sum(r.relevant_citations for r in results), drafted),
+        "unsupported_share": _share(sum(r.unsupported_sentences for r in results), sentences),
+        "judge_citation_recall": _share(
+            sum(r.judge_supported or 0 for r in judged), sum(r.draft_sentences for r in judged)
+        )
+        if judged
+        else None,
+        "gold_citation_rate": _rate([r.cites_gold for r in answerable if r.cites_gold is not None]),
+        "draft_sentences": sentences,
+        "latency_p50_s": _percentile(seconds, 50),
+        "latency_p95_s": _percentile(seconds, 95),
+    }
+
+
+def aggregate(results: Sequence[QuestionResult]) -> dict:
+    """All results' figures, then the same per question type and per engine, every failure (incorrect, or
+    with a draft sentence the check removed) and every result, answers included."""
+    engines = list(dict.fromkeys(r.engine for r in results))
+    return {
+        **figures(results),
         "by_type": {
-            kind: rate([r.correct for r in results if r.type == kind])
+            kind: figures([r for r in results if r.type == kind])
             for kind in sorted({r.type for r in results})
         },
-        "latency_p50_s": round(statistics.median(seconds), 3) if seconds else None,
-        "failures": [r.model_dump() for r in results if not r.correct],
+        "by_engine": {name: figures([r for r in results if r.engine == name]) for name in engines},
+        "failures": [r.model_dump() for r in results if not r.correct or r.unsupported_sentences],
+        "results": [r.model_dump() for r in results],
     }

@@ -301,29 +301,14 @@ def serve(
 
 
 def evaluation_markdown(components: Components, engine: str) -> str:
-    """The grounding evaluation on the bundled set as Markdown: the UI's Evaluation tab (as `eval`)."""
-    import time
-
+    """The grounding evaluation of the bundled set as a Markdown report: the UI's Evaluation tab."""
     from eval.dataset import bundled_dataset, load_dataset
-    from eval.score import aggregate, score_answer
+    from eval.report import render_markdown
+    from eval.run import evaluate
 
+    path = bundled_dataset()
     assistant = components.assistant(engine or None)
-    results = []
-    for item in load_dataset(bundled_dataset()):
-        started = time.perf_counter()
-        answer = assistant.ask(item.question, history=item.history)
-        results.append(score_answer(item, answer, time.perf_counter() - started))
-    summary = aggregate(results)
-    gate = components.settings.eval_min_correctness
-    lines = [
-        f"**correctness {summary['correctness']:.2f}** · abstention accuracy "
-        f"{summary['abstention_accuracy']:.2f} · {summary['questions']} questions · engine "
-        f"{assistant.engine.name} · gate {gate:.2f}: "
-        + ("passed" if (summary["correctness"] or 0.0) >= gate else "**failed**"),
-        "",
-    ]
-    lines += [f"- ✗ {f['id']} ({f['type']}): missing {f['missing']}" for f in summary["failures"]]
-    return "\n".join(lines)
+    return render_markdown(evaluate([assistant], load_dataset(path), str(path), components.settings))
 
 
 @app.command()
@@ -400,64 +385,177 @@ def show(
     out.print(article.text, highlight=False, markup=False)
 
 
-@app.command("eval")
+eval_app = typer.Typer(
+    help="Score answers on an evaluation set against the release gate; `eval generate` drafts questions.",
+    invoke_without_command=True,
+)
+app.add_typer(eval_app, name="eval")
+GateOption = Annotated[float | None, typer.Option(help="Release gate threshold.", show_default=False)]
+
+
+@eval_app.callback(invoke_without_command=True)
 def evaluate(
+    ctx: typer.Context,
     dataset: Annotated[
         Path | None, typer.Option("--dataset", help="JSONL evaluation set [default: the sample set].")
     ] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="Answer engine.", show_default=False)] = None,
-    as_json: JsonOption = False,
-    min_correctness: Annotated[
-        float | None, typer.Option("--min-correctness", help="Release gate.", show_default=False)
+    engines: Annotated[
+        list[str] | None,
+        typer.Option("--engine", help="Answer engine; repeat to compare engines.", show_default=False),
     ] = None,
+    as_json: JsonOption = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", help="Write report.md, report.json and report.html here.", show_default=False
+        ),
+    ] = None,
+    compare_with: Annotated[
+        Path | None,
+        typer.Option("--compare", help="An earlier run's report.json: show the deltas.", show_default=False),
+    ] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option("--judge", help="Engine whose LLM second-checks citations.", show_default=False),
+    ] = None,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", help="Chunks to retrieve.", show_default=False)
+    ] = None,
+    min_correctness: GateOption = None,
+    min_citation_recall: GateOption = None,
+    min_citation_precision: GateOption = None,
+    max_unsupported: GateOption = None,
+    min_abstention_accuracy: GateOption = None,
+    min_recall_at_k: GateOption = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Score the answers on an evaluation set; exit 1 when correctness is below the gate.
+    """Score the answers on an evaluation set; exit 1 when a release-gate threshold fails.
 
-    Example: newsdesk eval --json
+    Example: newsdesk eval --dataset eval/datasets/sample.jsonl --report out/ --compare old/report.json
     """
-    import time
-
+    if ctx.invoked_subcommand is not None:
+        return
+    from eval.compare import compare, load_report
     from eval.dataset import DatasetError, bundled_dataset, load_dataset
-    from eval.score import aggregate, score_answer
+    from eval.judge import LlmJudge
+    from eval.report import write_report
+    from eval.run import evaluate
 
-    try:
-        questions = load_dataset(dataset or bundled_dataset())
+    path = dataset or bundled_dataset()
+    try:  # every user file is checked before any model loads
+        questions = load_dataset(path)
+        earlier = load_report(compare_with) if compare_with else None
     except DatasetError as error:
         fail(str(error))
+    names = list(dict.fromkeys(engines or []))
     settings = settings_from(
-        config, store=store, chroma_url=chroma_url, engine=engine, eval_min_correctness=min_correctness
+        config,
+        store=store,
+        chroma_url=chroma_url,
+        top_k=top_k,
+        engine=names[0] if names else None,
+        eval_min_correctness=min_correctness,
+        eval_min_citation_recall=min_citation_recall,
+        eval_min_citation_precision=min_citation_precision,
+        eval_max_unsupported_share=max_unsupported,
+        eval_min_abstention_accuracy=min_abstention_accuracy,
+        eval_min_recall_at_k=min_recall_at_k,
     )
     components = Components(settings)
-    assistant = build_assistant(components)
+    for name in [*names, *([judge] if judge else [])]:
+        if name not in ENGINES:
+            fail(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    assistants = [build_assistant(components)]
+    assistants += [components.assistant(name) for name in names[1:]]
     components.ensure_sample_corpus()
-    results = []
-    for item in questions:
-        started = time.perf_counter()
-        answer = assistant.ask(item.question, history=item.history)
-        results.append(score_answer(item, answer, time.perf_counter() - started))
-    summary = {"engine": assistant.engine.name, **aggregate(results)}
-    passed = (summary["correctness"] or 0.0) >= settings.eval_min_correctness
-    summary["gate"] = {"min_correctness": settings.eval_min_correctness, "passed": passed}
+    referee = None
+    if judge:
+        referee = LlmJudge.of_engine(components.engine(judge))
+        if referee is None:
+            err.print(f"[dim]--judge {judge}: this engine has no language model; no second opinion.[/]")
+    summary = evaluate(assistants, questions, str(path), settings, judge=referee)
+    if earlier is not None:
+        summary["compare"] = {"against": str(compare_with), **compare(summary, earlier)}
+    if report is not None:
+        write_report(summary, report)
     if as_json:
         print_json(summary)
     else:
-        out.print(
-            f"correctness {summary['correctness']:.2f}"
-            f" · abstention accuracy {summary['abstention_accuracy']:.2f}"
-            f" · {summary['questions']} questions · engine {summary['engine']}"
-        )
-        for failure in summary["failures"]:
-            out.print(
-                f"  ✗ {failure['id']} ({failure['type']}): missing {failure['missing']}", highlight=False
-            )
-        out.print(
-            "gate passed" if passed else f"[red]gate failed: correctness < {settings.eval_min_correctness}[/]"
-        )
-    if not passed:
+        _print_evaluation(summary)
+        if report is not None:
+            out.print(f"report: {report / 'report.html'}", highlight=False)
+    if not summary["gate"]["passed"]:
         raise typer.Exit(1)
+
+
+def _print_evaluation(summary: dict) -> None:
+    # Short headers and two decimals: the table must stay readable in an 80-column CI log.
+    columns = (
+        ("questions", "n"), ("correctness", "correct"), ("abstention_accuracy", "abstain"),
+        ("recall_at_k", "R@k"), ("mrr", "MRR"), ("citation_recall", "cit.rec"),
+        ("citation_precision", "cit.prec"), ("unsupported_share", "unsup"), ("latency_p50_s", "p50 s"),
+        ("latency_p95_s", "p95 s"),
+    )  # fmt: skip
+    # Plain aligned text, not a rich Table: rich squeezes 11 columns into 80 and cuts the figures.
+    out.print(f"{summary['dataset']} · engine {', '.join(summary['by_engine'])}", highlight=False)
+    out.print(
+        f"{'group':<15}" + "".join(f"{label:>9}" for _, label in columns), highlight=False, soft_wrap=True
+    )
+    rows = [("all", summary), *summary["by_type"].items()]
+    if len(summary["by_engine"]) > 1:
+        rows += list(summary["by_engine"].items())
+    for name, figures in rows:
+        values = [figures.get(key) for key, _ in columns]
+        cells = ("—" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v) for v in values)
+        out.print(
+            f"{name[:15]:<15}" + "".join(f"{cell:>9}" for cell in cells), highlight=False, soft_wrap=True
+        )
+    for failure in summary["failures"]:
+        out.print(
+            f"  ✗ {failure['id']} ({failure['type']}): {'; '.join(failure['problems'])}",
+            highlight=False,
+            markup=False,
+        )
+    for metric, row in summary.get("compare", {}).get("overall", {}).items():
+        delta = "—" if row["delta"] is None else f"{row['delta']:+.4f}"
+        out.print(f"  Δ {metric}: {row['old']} → {row['new']} ({delta})", highlight=False)
+    if summary["gate"]["passed"]:
+        out.print("gate passed")
+    else:
+        for problem in summary["gate"]["failed"]:
+            out.print(f"gate failed: {problem}", style="red", highlight=False, markup=False)
+
+
+@eval_app.command("generate")
+def generate(
+    corpus: Annotated[Path, typer.Option("--corpus", help="Articles: a file or folder, as for ingest.")],
+    n: Annotated[int, typer.Option("--n", min=1, help="How many draft questions.")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="Which articles are drawn.")] = 0,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the JSONL here instead of printing it.", show_default=False),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Draft questions (question, answer, gold doc, must_include) from articles, for a person to review.
+
+    Example: newsdesk eval generate --corpus ../shared/corpora/bbc/tech --n 30 --out drafts.jsonl
+    """
+    from eval.generate import draft_questions
+
+    if not corpus.exists():
+        fail(f"{corpus}: no such file or folder")
+    drafts = draft_questions(corpus, n, seed=seed, fields=settings_from(config).fields)
+    if not drafts:
+        fail(f"{corpus}: no article with a sentence to ask about", code=1)
+    lines = "".join(draft.model_dump_json() + "\n" for draft in drafts)
+    if out_file is None:
+        sys.stdout.write(lines)
+    else:
+        out_file.write_text(lines, encoding="utf-8")
+        err.print(f"{len(drafts)} draft question(s) written to {out_file}", highlight=False)
 
 
 def main() -> None:

@@ -94,6 +94,33 @@ class Settings(BaseSettings):
     eval_min_correctness: float = Field(
         default=0.8, ge=0.0, le=1.0, description="Release gate: `newsdesk eval` fails below this correctness."
     )
+    eval_min_citation_recall: float = Field(
+        default=0.95,
+        ge=0.0,
+        le=1.0,
+        description="Release gate: share of draft sentences their citations support.",
+    )
+    eval_min_citation_precision: float = Field(
+        default=0.9, ge=0.0, le=1.0, description="Release gate: share of citations that are relevant (ALCE)."
+    )
+    eval_max_unsupported_share: float = Field(
+        default=0.02,
+        ge=0.0,
+        le=1.0,
+        description="Release gate: most draft sentences the citation check may drop.",
+    )
+    eval_min_abstention_accuracy: float = Field(
+        default=0.9,
+        ge=0.0,
+        le=1.0,
+        description="Release gate: abstains exactly on the unanswerable questions.",
+    )
+    eval_min_recall_at_k: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="Release gate: share of gold articles among the top-k passages.",
+    )
 
     @field_validator("store", mode="after")
     @classmethod

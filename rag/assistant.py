@@ -3,6 +3,7 @@ gate → answer → verify → read citations with their neighbours → date rel
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator, Sequence
 
@@ -51,6 +52,12 @@ class Assistant:
         self.engine = engine
         self.checker = checker
         self.context = context
+
+    def with_engine(self, engine: AnswerEngine) -> Assistant:
+        """The same pipeline with another engine (the evaluation wraps the engine to record drafts)."""
+        twin = copy.copy(self)
+        twin.engine = engine
+        return twin
 
     def stream(
         self,

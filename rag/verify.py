@@ -11,6 +11,7 @@ are renumbered so they never point past the source list.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -53,15 +54,27 @@ class CitationCheck:
             return None
         return citation.model_copy(update={"start": found, "end": found + len(citation.quote)}), text
 
-    def _supports(self, sentence: str, citation: Citation, article_text: str) -> bool:
+    def supports(self, sentence: str, citations: Sequence[Citation]) -> bool:
+        """Whether the cited articles, together, support the sentence: a citation counts only when its
+        quote is verbatim in its stored article, and the sentence is held against those quotes joined
+        (and their neighbouring sentences for names and figures). The one support test: `verify`
+        asks it of each citation alone, the evaluation's citation recall and precision (ALCE) of
+        a sentence's citations together and one by one."""
+        located = [found for found in map(self._locate, citations) if found is not None]
+        if not located:
+            return False
+        quote = " ".join(citation.quote for citation, _ in located)
+        context = " ".join(_neighbourhood(text, citation.start, citation.end) for citation, text in located)
+        return self._holds(sentence, quote, context)
+
+    def _holds(self, sentence: str, quote: str, context: str) -> bool:
         claim = _MARKER.sub("", sentence).strip()
-        if claim and claim in citation.quote:
+        if claim and claim in quote:
             return True
-        context = _neighbourhood(article_text, citation.start, citation.end)
         context_terms = content_terms(context)
         if any(anchor not in context_terms for anchor in anchor_terms(claim)):
             return False
-        vectors = np.asarray(self._embedder.get_text_embedding_batch([claim, citation.quote]))
+        vectors = np.asarray(self._embedder.get_text_embedding_batch([claim, quote]))
         return float(vectors[0] @ vectors[1]) >= self.min_similarity
 
     def verify(self, answer: Answer) -> Answer:
@@ -80,8 +93,8 @@ class CitationCheck:
             for marker in sentence.markers:
                 if marker not in located:
                     continue
-                citation, article_text = located[marker]
-                if not self._supports(sentence.text, citation, article_text):
+                citation = located[marker][0]
+                if not self.supports(sentence.text, [citation]):
                     continue
                 if marker not in renumbered:
                     renumbered[marker] = len(renumbered) + 1
@@ -93,6 +106,7 @@ class CitationCheck:
                 )
             )
         supported = [s for s in kept_sentences if s.supported]
+        removed = len(kept_sentences) - len(supported)
         if not supported:
             reason = "none of the answer's sentences is supported by the articles it cites."
             return answer.model_copy(
@@ -101,7 +115,15 @@ class CitationCheck:
                     "abstained": True,
                     "citations": [],
                     "sentences": kept_sentences,
+                    "removed_sentences": removed,
                 }
             )
         text = " ".join(s.text + "".join(f" [{m}]" for m in s.markers) for s in supported)
-        return answer.model_copy(update={"answer": text, "citations": citations, "sentences": kept_sentences})
+        return answer.model_copy(
+            update={
+                "answer": text,
+                "citations": citations,
+                "sentences": kept_sentences,
+                "removed_sentences": removed,
+            }
+        )

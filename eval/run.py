@@ -1,0 +1,77 @@
+"""Runs an evaluation set through the answer pipeline and scores every answer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from eval.dataset import EvalQuestion
+from eval.draft import DraftRecorder
+from eval.gate import gate
+from eval.judge import LlmJudge
+from eval.metrics import citation_score, retrieval_score
+from eval.score import QuestionResult, aggregate, score_answer
+from newsdesk.settings import Settings
+from rag.assistant import Assistant
+
+
+def run_evaluation(
+    assistant: Assistant,
+    questions: Sequence[EvalQuestion],
+    judge: LlmJudge | None = None,
+    on_result: Callable[[QuestionResult], None] | None = None,
+) -> list[QuestionResult]:
+    """Ask every question (with its history) and score the answer, its draft and its retrieval.
+
+    The assistant's engine is wrapped in a DraftRecorder for the run, so the metrics see the draft
+    the citation check received. Latency is the time of `ask` alone, the metrics excluded.
+    """
+    recorder = DraftRecorder(assistant.engine)
+    recording = assistant.with_engine(recorder)
+    results = []
+    for item in questions:
+        recorder.reset()
+        started = time.perf_counter()
+        answer = recording.ask(item.question, history=item.history)
+        seconds = time.perf_counter() - started
+        # The passages the engine was given; when the gate abstained first, the same search again.
+        passages = recorder.passages
+        if passages is None:
+            passages = assistant.retriever.retrieve(answer.retrieval_query or item.question)
+        draft = recorder.draft
+        citations = citation_score(draft, assistant.checker.supports) if draft else None
+        judged = None
+        if judge is not None and draft is not None and not draft.abstained:
+            cited = {c.marker: c for c in draft.citations}
+            judged = sum(
+                judge.supports(s.text, [cited[m] for m in s.markers if m in cited]) for s in draft.sentences
+            )
+        result = score_answer(
+            item, answer, seconds, retrieval_score(passages, item.gold_docs), citations, judged
+        )
+        if on_result is not None:
+            on_result(result)
+        results.append(result)
+    return results
+
+
+def evaluate(
+    assistants: Sequence[Assistant],
+    questions: Sequence[EvalQuestion],
+    dataset: str,
+    settings: Settings,
+    judge: LlmJudge | None = None,
+) -> dict:
+    """The whole evaluation of one set over one or more engines: figures overall, per type and per
+    engine, every failure, and the release gate's verdict. The CLI and the UI's Evaluation tab share it."""
+    results = []
+    for assistant in assistants:
+        results += run_evaluation(assistant, questions, judge=judge)
+    summary = {
+        "dataset": dataset,
+        "engine": assistants[0].engine.name,
+        "judge": judge.name if judge else None,
+        **aggregate(results),
+    }
+    summary["gate"] = gate(summary, settings)
+    return summary

@@ -1,0 +1,44 @@
+"""The BBC evaluation set end to end: its gold articles and 40 distractors from the same categories
+ingested into a fresh store, `newsdesk eval` run on it with the default engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from eval.dataset import load_dataset
+from tests.conftest import REPO, SHARED_CORPORA, run_cli
+from tests.test_eval_cli import independent_correctness
+
+BBC = SHARED_CORPORA / "bbc"
+DATASET = REPO / "eval" / "datasets" / "bbc.jsonl"
+
+
+def test_bbc_set_on_gold_articles_and_distractors(tmp_path: Path) -> None:
+    questions = load_dataset(DATASET)
+    gold = {BBC / name for q in questions for name in q.gold_docs}
+    distractors = {
+        path for category in BBC.iterdir() if category.is_dir() for path in sorted(category.glob("*.txt"))[:8]
+    }
+    store = tmp_path / "store"
+    run_cli("ingest", "--store", str(store), "--json", *map(str, sorted(gold | distractors)))
+    result = run_cli(
+        "eval",
+        "--dataset",
+        str(DATASET),
+        "--store",
+        str(store),
+        "--json",
+        "--report",
+        str(tmp_path / "r"),
+        check=False,
+    )
+    summary = json.loads(result.stdout)
+    assert result.returncode == (0 if summary["gate"]["passed"] else 1)
+    assert summary["questions"] == len(questions)
+    assert summary["recall_at_k"] >= 0.85  # the gold articles are found among the distractors
+    assert summary["citation_recall"] == 1.0 and summary["unsupported_share"] == 0.0
+    assert summary["correctness"] >= 0.6
+    answers = {r["id"]: r["answer"] for r in summary["results"]}
+    assert abs(independent_correctness(DATASET, answers) - summary["correctness"]) <= 0.05 + 1e-9
+    assert (tmp_path / "r" / "report.html").is_file()

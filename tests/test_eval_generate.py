@@ -1,0 +1,47 @@
+"""`newsdesk eval generate`: draft questions from a BBC folder, seeded, each traceable to its source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eval.dataset import EvalQuestion, load_dataset
+from tests.conftest import SHARED_CORPORA, json_lines, run_cli
+
+TECH = SHARED_CORPORA / "bbc" / "tech"
+
+
+def test_drafts_are_seeded_and_traceable_to_their_source_sentence(tmp_path: Path) -> None:
+    first = run_cli("eval", "generate", "--corpus", str(TECH), "--n", "6", "--seed", "7")
+    again = run_cli(
+        "eval",
+        "generate",
+        "--corpus",
+        str(TECH),
+        "--n",
+        "6",
+        "--seed",
+        "7",
+        "--out",
+        str(tmp_path / "d.jsonl"),
+    )
+    other = run_cli("eval", "generate", "--corpus", str(TECH), "--n", "6", "--seed", "8")
+    assert (tmp_path / "d.jsonl").read_text(encoding="utf-8") == first.stdout  # same seed, same drafts
+    assert "6 draft question(s) written" in again.stderr
+    assert other.stdout != first.stdout
+    drafts = [EvalQuestion.model_validate(row) for row in json_lines(first.stdout)]
+    assert len(drafts) == 6
+    assert load_dataset(tmp_path / "d.jsonl") == drafts  # a valid evaluation set as it stands
+    for draft in drafts:
+        (gold,) = draft.gold_docs
+        assert gold.startswith("tech/")
+        article = " ".join((SHARED_CORPORA / "bbc" / gold).read_text(encoding="utf-8").split())
+        assert draft.answer in article  # the answer is the source sentence, verbatim
+        (group,) = draft.must_include
+        assert group[0] in draft.answer and group[0] not in draft.question
+        assert draft.question.endswith("?") and draft.type in {"numeric", "temporal"}
+
+
+def test_a_missing_corpus_is_one_clear_error(tmp_path: Path) -> None:
+    result = run_cli("eval", "generate", "--corpus", str(tmp_path / "nowhere"), check=False)
+    assert result.returncode == 2
+    assert f"{tmp_path / 'nowhere'}: no such file or folder" in result.stderr
