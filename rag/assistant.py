@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from prompts import load_prompt
 from rag.engines.base import AnswerEngine
 from rag.gate import unanswerable_reason
-from rag.injection import without_instructions
+from rag.injection import retrieve_evidence
 from rag.models import Answer, Filters, Passage
 from rag.retrieve import PassageRetriever
 from rag.verify import CitationCheck
@@ -85,7 +85,7 @@ class Assistant:
             raise ValueError("the question is empty")
         condense = getattr(self.engine, "condense", None)  # LLM engines rewrite follow-ups themselves
         query = condense(question, history) if condense and history else retrieval_query(question, history)
-        passages = without_instructions(self.retriever.retrieve(query, top_k=top_k))
+        passages = retrieve_evidence(self.retriever, query, top_k)
         reason = unanswerable_reason(query, passages)
         if reason is None:
             return question, query, passages, None

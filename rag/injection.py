@@ -13,6 +13,7 @@ import re
 
 from index.sentences import split_sentences
 from rag.models import Passage
+from rag.retrieve import PassageRetriever
 
 _INSTRUCTION = re.compile(
     r"|".join(
@@ -35,6 +36,27 @@ _INSTRUCTION = re.compile(
 def is_instruction(sentence: str) -> bool:
     """True for a sentence that instructs the reading model rather than reporting news."""
     return bool(_INSTRUCTION.search(sentence.strip()))
+
+
+def _carries_instruction(passage: Passage) -> bool:
+    return any(is_instruction(passage.text[s:e]) for s, e in split_sentences(passage.text))
+
+
+def retrieve_evidence(retriever: PassageRetriever, query: str, top_k: int | None = None) -> list[Passage]:
+    """The retrieved passages without instructions, `top_k` of them free of any.
+
+    A passage carrying an instruction was ranked partly on the instruction's words (an injection
+    naming "Tehran" climbs the ranking for a Tehran question), so it does not take the place of
+    evidence: one more passage is fetched for each, and what is left of it comes on top.
+    """
+    k = top_k or retriever.top_k
+    fetch = k
+    while True:
+        passages = retriever.retrieve(query, top_k=fetch)
+        tainted = sum(1 for passage in passages if _carries_instruction(passage))
+        if len(passages) - tainted >= k or len(passages) < fetch or fetch >= k + tainted:
+            return without_instructions(passages)
+        fetch = k + tainted
 
 
 def without_instructions(passages: list[Passage]) -> list[Passage]:

@@ -25,6 +25,7 @@ from llama_index.core.prompts import PromptTemplate
 
 from index.sentences import split_sentences
 from prompts import load_prompt
+from rag.injection import is_instruction
 from rag.models import Answer, AnswerSentence, Citation, Passage
 from rag.question import anchor_terms, content_terms
 
@@ -134,7 +135,9 @@ class LLMEngine:
             for start, end in split_sentences(passage.text):
                 text = passage.text[start:end].strip()
                 key = (passage.doc_id, passage.start + start)
-                if key in seen or len(text.split()) < _MIN_WORDS:
+                # The assistant has cut instructions out already (rag.injection); checked again here
+                # because an engine is usable on its own and must never show or quote one.
+                if key in seen or len(text.split()) < _MIN_WORDS or is_instruction(text):
                     continue
                 seen.add(key)
                 offset = passage.start + start + passage.text[start:end].index(text)
