@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import json_lines, run_cli
+from tests.conftest import run_cli
 from tests.fake_openai_server import INVENTED, FakeOpenAIServer, running_fake_server
 
 TEHRAN = "Who met in Tehran and when?"
@@ -101,36 +101,48 @@ def test_cli_streams_the_draft_and_prints_the_verified_answer(sample_store: Path
     result = run_cli("ask", "--store", str(sample_store), "--engine", "openai", TEHRAN, env=env)
     assert INVENTED.split()[0] in result.stderr  # the draft streamed as it came
     assert "The archive does not say" in result.stdout and "Geneva" not in result.stdout
-    as_json = run_cli("ask", "--store", str(sample_store), "--engine", "openai", "--json", TEHRAN, env=env)
-    assert json_lines(as_json.stdout)[0]["abstained"] is True
 
 
 @pytest.mark.parametrize(
-    ("engine", "env", "message"),
+    ("engine", "settings", "message"),
     [
         ("openai", {}, "openai engine: NEWSDESK_OPENAI_BASE_URL is not set"),
         (
             "openai",
-            {"NEWSDESK_OPENAI_BASE_URL": "http://127.0.0.1:9/v1"},
-            "cannot reach http://127.0.0.1:9/v1/models: connection refused",
+            {"openai_base_url": "http://127.0.0.1:9/v1"},
+            "openai engine: cannot reach http://127.0.0.1:9/v1/models: connection refused",
         ),
         ("ollama", {}, "ollama engine: NEWSDESK_OLLAMA_MODEL is not set"),
-        # "no such GGUF file", or "llama-cpp-python is not installed" without the `local` extra
-        ("local", {"NEWSDESK_MODEL": "/nonexistent/model.gguf"}, "local engine: "),
         (
             "ollama",
-            {"NEWSDESK_OLLAMA_MODEL": "qwen2.5:0.5b", "NEWSDESK_OLLAMA_URL": "http://127.0.0.1:9"},
-            "cannot reach http://127.0.0.1:9/api/version: connection refused",
+            {"ollama_model": "qwen2.5:0.5b", "ollama_url": "http://127.0.0.1:9"},
+            "ollama engine: cannot reach http://127.0.0.1:9/api/version: connection refused",
         ),
+        # "no such GGUF file", or "llama-cpp-python is not installed" without the `local` extra
+        ("local", {"model": "/nonexistent/model.gguf"}, "local engine: "),
     ],
 )
 def test_unusable_engine_is_one_clear_error(
-    tmp_path: Path, engine: str, env: dict[str, str], message: str
+    tmp_path: Path, engine: str, settings: dict[str, str], message: str
 ) -> None:
-    clean = {key: "" for key in ("NEWSDESK_OPENAI_BASE_URL", "NEWSDESK_OLLAMA_MODEL")}
-    store = str(tmp_path / "store")
-    result = run_cli("ask", "--store", store, "--engine", engine, TEHRAN, check=False, env={**clean, **env})
+    from newsdesk.components import Components
+    from newsdesk.settings import Settings
+    from rag.engines.llm import EngineUnavailable
+
+    components = Components(Settings(store=tmp_path / "store", engine=engine, **settings))
+    with pytest.raises(EngineUnavailable) as raised:
+        components.assistant()
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
+
+
+def test_cli_reports_an_unreachable_server_in_one_line(tmp_path: Path) -> None:
+    env = {"NEWSDESK_OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    result = run_cli(
+        "ask", "--store", str(tmp_path / "s"), "--engine", "openai", TEHRAN, check=False, env=env
+    )
     assert result.returncode == 2, result.stderr
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert (
+        result.stderr.strip()
+        == "Error: openai engine: cannot reach http://127.0.0.1:9/v1/models: connection refused"
+    )
