@@ -31,7 +31,7 @@ INVENTED = (
     "The talks were moved to Geneva, where 4,000 delegates signed a peace treaty in March 2031 [1]. "
     "Pope Francis blessed the treaty in Rome [2]."
 )
-_SOURCE = re.compile(r'<source id="(\d+)">\n(.*?)\n</source>', re.S)
+_SOURCE = re.compile(r"^\[(\d+)\] (.+)$", re.M)  # one numbered source sentence a line
 _QUESTION = re.compile(r"^Question: (.*)$", re.M)
 _INSTRUCTION = re.compile(
     r"ignore (?:all |any )?(?:previous|prior|above) instructions[^:]*?(?:reply|say|answer)[^:]*:\s*(.+)",
@@ -48,11 +48,10 @@ def _grounded(prompt: str) -> str:
     question = _QUESTION.findall(prompt)
     wanted = _words(question[-1]) if question else set()
     best, best_overlap = "", 0
-    for number, body in _SOURCE.findall(prompt):
-        for sentence in re.split(r"(?<=[.!?])\s+|(?<=[.!?][\"”])\s+", body.strip()):
-            overlap = len(wanted & _words(sentence))
-            if overlap > best_overlap:
-                best, best_overlap = f"{sentence} [{number}]", overlap
+    for number, sentence in _SOURCE.findall(prompt):
+        overlap = len(wanted & _words(sentence))
+        if overlap > best_overlap:
+            best, best_overlap = f"{sentence.strip()} [{number}]", overlap
     return best or "The archive does not say."
 
 

@@ -53,18 +53,37 @@ class SourceSentence:
 
 @dataclass
 class Source:
-    """One article as the model sees it: [number], its metadata and its chosen sentences."""
+    """One numbered source as the model sees it: [number], a sentence of an article (or a few)."""
 
     number: int
     passage: Passage  # metadata of the article (its best passage)
     sentences: list[SourceSentence] = field(default_factory=list)
 
-    def render(self) -> str:
+    def heading(self) -> str:
         facts = [self.passage.outlet or "unknown outlet", _day(self.passage.published)]
-        heading = f"[{self.number}] {self.passage.title or '(untitled)'} — {', '.join(facts)}"
+        return f"{self.passage.title or '(untitled)'} — {', '.join(facts)}"
+
+    def render(self) -> str:
         # Delimiters inside an article would let it close its own quote and speak as the prompt.
-        body = " ".join(_DELIMITER.sub(" ", s.text) for s in self.sentences)
-        return f'{heading}\n<source id="{self.number}">\n{body}\n</source>'
+        return f"[{self.number}] " + " ".join(_DELIMITER.sub(" ", s.text) for s in self.sentences)
+
+
+def render_sources(sources: list[Source]) -> str:
+    """The sources grouped by article: a heading, then its numbered sentences between <source> tags.
+    One number per sentence: a small model copies "[n] sentence" well, and the marker then names
+    exactly the sentence it quotes."""
+    blocks: list[str] = []
+    previous = None
+    for source in sources:
+        if source.passage.doc_id != previous:
+            if blocks:
+                blocks[-1] += "\n</source>"
+            blocks.append(f"Article: {source.heading()}\n<source>")
+            previous = source.passage.doc_id
+        blocks[-1] += "\n" + source.render()
+    if blocks:
+        blocks[-1] += "\n</source>"
+    return "\n\n".join(blocks)
 
 
 def _day(published: date | None) -> str:
@@ -109,9 +128,9 @@ class LLMEngine:
         llm: LLM,
         embedder: BaseEmbedding,
         endpoint: str,
-        max_sources: int = 4,
-        sentences_per_source: int = 3,
-        max_context_chars: int = 1500,
+        max_sources: int = 3,
+        sentences_per_source: int = 2,
+        max_context_chars: int = 1000,
     ) -> None:
         self.name = name
         self.llm = llm
@@ -126,7 +145,8 @@ class LLMEngine:
     # -- the compact context -------------------------------------------------------------------
 
     def sources(self, question: str, passages: list[Passage]) -> list[Source]:
-        """The articles to show the model, best first, each cut to its sentences nearest the question."""
+        """The sentences to show the model, numbered: from the `max_sources` best articles, the
+        `sentences_per_source` of each nearest the question, in article order."""
         by_doc: dict[str, list[SourceSentence]] = {}
         first_passage: dict[str, Passage] = {}
         seen: set[tuple[str, int]] = set()
@@ -161,18 +181,23 @@ class LLMEngine:
                 if len(sentence.text) <= budget or not (kept or chosen):
                     kept.append(sentence)
                     budget -= len(sentence.text)
-            if kept:
-                kept.sort(key=lambda s: s.start)  # read in article order
-                chosen.append(Source(len(chosen) + 1, first_passage[doc], kept))
+            for sentence in sorted(kept, key=lambda s: s.start):  # read in article order
+                chosen.append(Source(len(chosen) + 1, first_passage[doc], [sentence]))
         return chosen
 
     def messages(self, question: str, sources: list[Source]) -> list[ChatMessage]:
-        prompt = self._answer_prompt.format(
-            sources="\n\n".join(source.render() for source in sources),
-            question=question,
-            abstain_marker=ABSTAIN_MARKER,
-        )
-        return [ChatMessage(role=MessageRole.USER, content=prompt)]
+        # prompts/answer.md holds the rules, then a line "---", then the user turn (sources, question):
+        # rules in the system turn are what small chat models follow best.
+        rules, _, turn = self._answer_prompt.template.partition("\n---\n")
+        values = {
+            "sources": render_sources(sources),
+            "question": question,
+            "abstain_marker": ABSTAIN_MARKER,
+        }
+        return [
+            ChatMessage(role=MessageRole.SYSTEM, content=PromptTemplate(rules).format(**values)),
+            ChatMessage(role=MessageRole.USER, content=PromptTemplate(turn).format(**values)),
+        ]
 
     # -- talking to the model ------------------------------------------------------------------
 
@@ -301,7 +326,7 @@ class LLMEngine:
 def _claims(reply: str) -> list[tuple[str, list[int]]]:
     """The reply's sentences, each without its markers, and the markers it carries. A marker group
     that punkt puts at the start of the next sentence ("... Tehran. [1] The ...") belongs to the
-    sentence before it."""
+    sentence before it, unless it opens the reply."""
     pieces: list[tuple[str, list[int]]] = []
     for block in reply.splitlines():
         block = _LIST_BULLET.sub("", block).strip()
@@ -313,6 +338,7 @@ def _claims(reply: str) -> list[tuple[str, list[int]]]:
             if leading and pieces:
                 pieces[-1][1].extend(_numbers(leading.group(1)))
                 piece = piece[leading.end() :]
+            # else a marker opening the reply ("[1] 85") stays with the sentence it opens
             markers = _numbers(piece)
             text = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER_GROUP.sub("", piece)).strip()
             if text:
