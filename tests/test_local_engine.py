@@ -49,11 +49,16 @@ def test_tehran_question_is_answered_from_a_tehran_article(local) -> None:  # ty
     _quotes_are_verbatim(local, answer)
 
 
-def test_figure_question_keeps_the_figure_or_abstains_and_never_misquotes(local) -> None:  # type: ignore[no-untyped-def]
+def test_figure_question_never_states_a_figure_its_quotes_lack(local) -> None:  # type: ignore[no-untyped-def]
+    import re
+
     answer = local.assistant().ask("How many Syrian forces did the US-led attack kill?")
     _quotes_are_verbatim(local, answer)
-    # A small model may word it its own way and lose the citation; it must never keep a wrong figure.
-    assert answer.abstained or "85" in answer.answer
+    # The 0.5B model may quote a sentence that does not hold the figure (then the answer is true but
+    # incomplete); it may never keep a figure that the article sentences it cites do not state.
+    quoted = " ".join(c.quote for c in answer.citations)
+    for figure in re.findall(r"\d[\d,.]*\d|\d", re.sub(r"\[\d+\]", "", answer.answer)):
+        assert figure in quoted, answer.answer
 
 
 def test_turkish_question_abstains(local) -> None:  # type: ignore[no-untyped-def]
