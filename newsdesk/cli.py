@@ -18,6 +18,7 @@ from index.store import ArticleStore, StoreError
 from newsdesk.components import ENGINES, Components, UnknownEngine
 from newsdesk.progress import IngestProgress
 from newsdesk.settings import ConfigFileError, Settings, load_settings
+from rag.engines.llm import EngineUnavailable
 from rag.filters import FilterError, filters_from_flags, merge_filters
 from rag.models import Filters
 
@@ -113,7 +114,7 @@ def build_assistant(components: Components) -> Any:
     open_store(components)
     try:
         return components.assistant()
-    except UnknownEngine as error:
+    except (UnknownEngine, EngineUnavailable) as error:
         fail(str(error))
 
 
@@ -218,7 +219,13 @@ def ask(
     for item in batch:
         # A line's own filters win over the flags (see merge_filters).
         filters = merge_filters(item.filters, flags)
-        answer = assistant.ask(item.question, history=item.history, filters=filters)
+        try:
+            if as_json or not hasattr(assistant.engine, "stream_answer"):
+                answer = assistant.ask(item.question, history=item.history, filters=filters)
+            else:
+                answer = _print_stream(assistant.stream(item.question, history=item.history, filters=filters))
+        except EngineUnavailable as error:
+            fail(str(error))
         if as_json:
             payload = answer.model_dump(mode="json")
             print_json({"id": item.id, **payload} if questions else payload)
@@ -255,6 +262,18 @@ def chat(
     if components.ensure_sample_corpus() is not None:
         err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store}[/]")
     run_chat(assistant, filters, out)
+
+
+def _print_stream(stream: Any) -> Any:
+    """Print an LLM engine's draft as it is generated (dimmed), then return the verified Answer,
+    which is printed in full after it: the check may have removed sentences from the draft."""
+    for item in stream:
+        if isinstance(item, str):
+            err.print(item, end="", style="dim", markup=False, highlight=False)
+        else:
+            err.print()
+            return item
+    raise RuntimeError("the answer stream ended without an answer")
 
 
 def _render(answer: Any) -> str:

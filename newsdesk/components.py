@@ -23,10 +23,11 @@ from rag.assistant import Assistant
 from rag.citation_context import CitationContext
 from rag.engines.base import AnswerEngine
 from rag.engines.extractive import ExtractiveEngine
+from rag.engines.llm import EngineUnavailable, LLMEngine
 from rag.retrieve import PassageRetriever
 from rag.verify import CitationCheck
 
-ENGINES = ("extractive",)
+ENGINES = ("extractive", "local", "ollama", "openai")
 
 
 class UnknownEngine(ValueError):
@@ -106,9 +107,32 @@ class Components:
                     self._engines[name] = ExtractiveEngine(
                         self.embedder, min_support=self.settings.min_support
                     )
+                case "local" | "ollama" | "openai":
+                    llm, endpoint = self._llm(name)
+                    self._engines[name] = LLMEngine(name, llm, self.embedder, endpoint=endpoint)
                 case _:
                     raise UnknownEngine(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
         return self._engines[name]
+
+    def _llm(self, name: str) -> tuple[Any, str]:
+        """The language model of an LLM engine and where it runs; EngineUnavailable, naming the
+        setting or address, when it cannot be used."""
+        from rag.engines import llm_backends
+
+        settings = self.settings
+        match name:
+            case "local":
+                return llm_backends.local_llm(settings.model)
+            case "ollama":
+                if not settings.ollama_model:
+                    raise EngineUnavailable("ollama engine: NEWSDESK_OLLAMA_MODEL is not set")
+                return llm_backends.ollama_llm(settings.ollama_url, settings.ollama_model)
+            case _:
+                if not settings.openai_base_url:
+                    raise EngineUnavailable("openai engine: NEWSDESK_OPENAI_BASE_URL is not set")
+                return llm_backends.openai_llm(
+                    settings.openai_base_url, settings.openai_model, settings.openai_api_key
+                )
 
     def assistant(self, engine: str | None = None) -> Assistant:
         chosen = self.engine(engine)  # first: an unknown engine name fails before any model loads

@@ -6,13 +6,15 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from prompts import load_prompt
 from rag.citation_context import CitationContext
 from rag.engines.base import AnswerEngine
 from rag.filters import describe_filters, merge_filters
 from rag.gate import unanswerable_reason
-from rag.models import Answer, Filters
+from rag.injection import retrieve_evidence
+from rag.models import Answer, Filters, Passage
 from rag.question import asks_when
 from rag.relative_days import resolve_relative_days
 from rag.retrieve import PassageRetriever
@@ -38,6 +40,17 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     if _REFERS_BACK.search(question) or len(question.split()) <= 5:
         return f"{previous_question} {question}"
     return question
+
+
+@dataclass
+class _Prepared:
+    """A question made ready for an engine: as asked, as searched, its evidence and filters."""
+
+    question: str
+    query: str
+    passages: list[Passage]
+    filters: Filters | None
+    abstained: Answer | None = None
 
 
 class Assistant:
@@ -68,9 +81,19 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Text deltas of the draft answer as the engine produces them, then the verified Answer
         (always the last item). Engines without token streaming yield the final text once."""
-        answer = self.ask(question, history, top_k=top_k, filters=filters)
-        yield answer.answer
-        yield answer
+        streaming = getattr(self.engine, "stream_answer", None)
+        if streaming is None:
+            answer = self.ask(question, history, top_k=top_k, filters=filters)
+            yield answer.answer
+            yield answer
+            return
+        prepared = self._prepare(question, history, top_k, filters)
+        if prepared.abstained is not None:
+            yield prepared.abstained.answer
+            yield prepared.abstained
+            return
+        for item in streaming(prepared.query, prepared.passages):
+            yield self._finish(item, prepared) if isinstance(item, Answer) else item
 
     def ask(
         self,
@@ -79,16 +102,30 @@ class Assistant:
         top_k: int | None = None,
         filters: Filters | None = None,
     ) -> Answer:
+        prepared = self._prepare(question, history, top_k, filters)
+        if prepared.abstained is not None:
+            return prepared.abstained
+        return self._finish(self.engine.answer(prepared.query, prepared.passages), prepared)
+
+    def _prepare(
+        self, question: str, history: Sequence[Turn], top_k: int | None, filters: Filters | None
+    ) -> _Prepared:
+        """Rewrite a follow-up, read the question's own filters, retrieve, and gate."""
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
-        stated = stated_filters(retrieval_query(question, history), self.retriever.catalog.outlets)
+        condense = getattr(self.engine, "condense", None)  # LLM engines rewrite follow-ups themselves
+        standalone = (
+            condense(question, history) if condense and history else retrieval_query(question, history)
+        )
+        stated = stated_filters(standalone, self.retriever.catalog.outlets)
         query = stated.query
         merged = merge_filters(filters, stated.filters)
         applied = self.retriever.resolve(merged)
         # Recorded as the user gave them (a file name stays a file name), outlets in the store's spelling.
         recorded = merged.model_copy(update={"outlets": applied.outlets}) if applied else None
-        passages = self.retriever.retrieve(query, top_k=top_k, filters=applied)
+        passages = retrieve_evidence(self.retriever, query, top_k, filters=applied)
+        prepared = _Prepared(question, query, passages, recorded)
         reason = unanswerable_reason(query, passages)
         if reason is not None:
             if recorded is not None:
@@ -99,10 +136,24 @@ class Assistant:
                 abstained=True,
                 engine=self.engine.name,
             )
-        else:
-            answer = self.checker.verify(self.engine.answer(query, passages))
-            if self.context is not None:
-                answer = self.context.add(answer)
-            if asks_when(question):
-                answer = resolve_relative_days(answer)
-        return answer.model_copy(update={"question": question, "retrieval_query": query, "filters": recorded})
+            prepared.abstained = self._stamp(answer, prepared)
+        return prepared
+
+    def _finish(self, draft: Answer, prepared: _Prepared) -> Answer:
+        """Verify the engine's draft, then read each quote with its neighbours and date relative days."""
+        answer = self.checker.verify(draft)
+        if self.context is not None:
+            answer = self.context.add(answer)
+        if asks_when(prepared.question):
+            answer = resolve_relative_days(answer)
+        return self._stamp(answer, prepared)
+
+    @staticmethod
+    def _stamp(answer: Answer, prepared: _Prepared) -> Answer:
+        return answer.model_copy(
+            update={
+                "question": prepared.question,
+                "retrieval_query": prepared.query,
+                "filters": prepared.filters,
+            }
+        )
