@@ -39,19 +39,21 @@ class EncoderMismatch(RuntimeError):
 
 
 def load_embedder(
-    model_dir: str | Path | None = None, batch_size: int = 64, encoder: str = DEFAULT_ENCODER
+    model_dir: str | Path | None = None, batch_size: int | None = None, encoder: str = DEFAULT_ENCODER
 ) -> BaseEmbedding:
-    """A llama-index embedding model over the model directory; never contacts a model hub."""
+    """A llama-index embedding model over the model directory; never contacts a model hub.
+
+    `batch_size` defaults to what is fastest for each runtime on CPU (measured in bench/results.md)."""
     if encoder not in ENCODERS:
         raise UnknownEncoder(f"unknown encoder {encoder!r}; choose one of: {', '.join(ENCODERS)}")
     path = Path(model_dir) if model_dir else packaged_model_dir()
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
         raise FileNotFoundError(f"{path}: not a sentence-transformers model directory")
     if encoder == "onnx-int8":
-        from index.onnx_encoder import OnnxMiniLMEmbedding
+        from index.onnx_encoder import ONNX_BATCH, OnnxMiniLMEmbedding
 
-        return OnnxMiniLMEmbedding(path, embed_batch_size=batch_size)
-    return load_torch_embedder(path, batch_size)
+        return OnnxMiniLMEmbedding(path, embed_batch_size=batch_size or ONNX_BATCH)
+    return load_torch_embedder(path, batch_size or 64)
 
 
 def load_torch_embedder(model_dir: str | Path | None = None, batch_size: int = 64) -> BaseEmbedding:
