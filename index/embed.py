@@ -12,9 +12,12 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
+
+if TYPE_CHECKING:  # only for the annotation: loading an encoder needs no Chroma
+    from index.store import ArticleStore
 
 
 def packaged_model_dir() -> Path:
@@ -69,15 +72,13 @@ def load_torch_embedder(model_dir: str | Path | None = None, batch_size: int = 6
     )
 
 
-def check_store_encoder(collection: Any, encoder: str, writing: bool) -> None:
+def check_store_encoder(store: ArticleStore, encoder: str, writing: bool) -> None:
     """One store = one encoder. Record `encoder` on an empty store's chunk collection; on a store built
     with another encoder refuse to write (EncoderMismatch) and warn when reading."""
-    metadata = dict(collection.metadata or {})
-    recorded = metadata.get(ENCODER_KEY)
+    recorded = store.chunk_collection_metadata().get(ENCODER_KEY)
     if recorded is None:
-        if collection.count() == 0:
-            metadata.pop("hnsw:space", None)  # set through the configuration, not modifiable here
-            collection.modify(metadata={**metadata, ENCODER_KEY: encoder})
+        if store.count_chunks() == 0:
+            store.update_chunk_collection_metadata(**{ENCODER_KEY: encoder})
         return  # an older store without a record: its vectors came from the torch encoder
     if recorded == encoder:
         return

@@ -9,6 +9,7 @@ chunks, which the next ingest of that article replaces.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,7 +21,8 @@ import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
-from llama_index.core.schema import TextNode
+from llama_index.core.schema import BaseNode, TextNode
+from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import BaseModel
 
@@ -28,6 +30,9 @@ from index.chunk import article_metadata
 from index.models import Article
 
 _COSINE = {"hnsw": {"space": "cosine"}}
+# Key, in the chunk collection's metadata, of a token that changes with every write: derived indexes
+# (BM25) compare it with the one they were built from. Counts alone miss a replace of equal size.
+CHANGE_MARK_KEY = "newsdesk_change"
 
 
 class StoredArticle(BaseModel):
@@ -82,7 +87,27 @@ class ArticleStore:
             f"{prefix}_chunks", embedding_function=None, configuration=_COSINE
         )
         self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+        self._client = client
+        self._chunks_name = f"{prefix}_chunks"
         self._max_batch = client.get_max_batch_size()
+
+    # --- the chunk collection's own metadata: encoder record and change mark ---------------------
+    def chunk_collection_metadata(self) -> dict[str, Any]:
+        """The chunk collection's metadata as stored now (re-read: another process may have written)."""
+        return dict(self._client.get_collection(self._chunks_name).metadata or {})
+
+    def update_chunk_collection_metadata(self, **values: Any) -> None:
+        metadata = {**self.chunk_collection_metadata(), **values}
+        metadata.pop("hnsw:space", None)  # set through the configuration, not modifiable here
+        self._chunks.modify(metadata=metadata)
+
+    def change_mark(self) -> str | None:
+        """A token that changes with every write to the chunks; None for a store written before marks."""
+        mark = self.chunk_collection_metadata().get(CHANGE_MARK_KEY)
+        return str(mark) if mark is not None else None
+
+    def _mark_changed(self) -> None:
+        self.update_chunk_collection_metadata(**{CHANGE_MARK_KEY: uuid.uuid4().hex})
 
     # --- reading -------------------------------------------------------------------------------
     def count_articles(self) -> int:
@@ -145,6 +170,20 @@ class ArticleStore:
         while True:
             result = self._articles.get(include=["documents"], limit=page, offset=offset)
             yield from zip(result["ids"], (text or "" for text in result["documents"]), strict=True)
+            if len(result["ids"]) < page:
+                return
+            offset += page
+
+    def iter_chunk_nodes(self, page: int = 1000) -> Iterator[list[BaseNode]]:
+        """Every chunk as a llama-index node (text and metadata, no vector), a page at a time."""
+        offset = 0
+        while True:
+            result = self._chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if result["ids"]:
+                yield [
+                    metadata_dict_to_node(dict(metadata), text=text)
+                    for text, metadata in zip(result["documents"], result["metadatas"], strict=True)
+                ]
             if len(result["ids"]) < page:
                 return
             offset += page
@@ -235,6 +274,7 @@ class ArticleStore:
                 metadatas=[r[2] for r in part],
                 embeddings=[r[3] for r in part],
             )
+        self._mark_changed()
 
     @staticmethod
     def _article_record(
@@ -260,6 +300,8 @@ class ArticleStore:
             part = doc_ids[start : start + self._max_batch]
             self._articles.delete(ids=part)
             self._chunks.delete(where={"document_id": {"$in": part}})
+        if doc_ids:
+            self._mark_changed()
 
     def update_article_metadata(self, doc_id: str, **values: Any) -> None:
         self._articles.update(ids=[doc_id], metadatas=[values])
