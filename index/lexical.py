@@ -32,9 +32,10 @@ _CORPUS = "corpus.jsonl"  # the file name bm25s.BM25.load(load_corpus=True) read
 
 
 class LexicalIndex:
-    def __init__(self, directory: Path, store: ArticleStore) -> None:
+    def __init__(self, directory: Path, store: ArticleStore, page: int = 1000) -> None:
         self.directory = directory
         self.store = store
+        self.page = page  # chunks read from Chroma at a time while rebuilding
 
     def _stamp(self) -> dict:
         path = self.directory / _STAMP
@@ -57,7 +58,7 @@ class LexicalIndex:
         vocabulary: dict[str, int] = {}
         token_ids: list[list[int]] = []
         with (staging / _CORPUS).open("w", encoding="utf-8") as corpus:
-            for nodes in self.store.iter_chunk_nodes():
+            for nodes in self.store.iter_chunk_nodes(self.page):
                 # The same tokenisation BM25Retriever.from_defaults applies (English stopwords, stemmer).
                 page = bm25s.tokenize(
                     [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes],

@@ -51,12 +51,19 @@ class RepeatedLines:
     line of a hard-wrapped sentence.
     """
 
-    def __init__(self, min_articles: int = 4, min_words: int = 2, max_chars: int = 200) -> None:
+    def __init__(
+        self,
+        min_articles: int = 4,
+        min_words: int = 2,
+        max_chars: int = 200,
+        max_lines: int = MAX_LINES_PER_GROUP,
+    ) -> None:
         if min_articles < 2:
             raise ValueError("a line seen in fewer than 2 articles is not repeated")
         self.min_articles = min_articles
         self.min_words = min_words
         self.max_chars = max_chars
+        self.max_lines = max_lines
         self._counts: dict[str, Counter[bytes]] = defaultdict(Counter)
         self._seen: dict[str, set[bytes]] = defaultdict(set)  # 8-byte content digests: a copy counts once
 
@@ -78,7 +85,7 @@ class RepeatedLines:
         keys = {key for line in text.splitlines() if (key := self._key(line)) is not None}
         counts = self._counts[group]
         counts.update(keys)
-        if len(counts) > MAX_LINES_PER_GROUP:
+        if len(counts) > self.max_lines:
             for key in [key for key, seen in counts.items() if seen == 1]:
                 del counts[key]
 
