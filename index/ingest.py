@@ -172,6 +172,8 @@ class Ingestor:
         chunked = [(article, self.chunker.chunk_article(article)) for article, _ in fresh]
         chunks = [chunk for _, article_chunks in chunked for chunk in article_chunks]
         texts = [chunk.get_content(metadata_mode=MetadataMode.EMBED) for chunk in chunks]
+        # An updated article keeps the vectors of its chunks whose text did not change.
+        self._recent_vectors.update(self.store.chunk_vectors([old for _, old in fresh if old is not None]))
         for chunk, vector in zip(chunks, self._embed(texts, report), strict=True):
             chunk.embedding = vector
         self.store.put_articles(chunked)

@@ -21,7 +21,7 @@ import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
-from llama_index.core.schema import BaseNode, TextNode
+from llama_index.core.schema import BaseNode, MetadataMode, TextNode
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import BaseModel
@@ -187,6 +187,22 @@ class ArticleStore:
             if len(result["ids"]) < page:
                 return
             offset += page
+
+    def chunk_vectors(self, doc_ids: list[str]) -> dict[str, list[float]]:
+        """The stored vectors of these articles' chunks, keyed by the text that was embedded (title
+        included), so an updated article re-embeds only the chunks whose text changed."""
+        vectors: dict[str, list[float]] = {}
+        for start in range(0, len(doc_ids), self._max_batch):
+            part = doc_ids[start : start + self._max_batch]
+            found = self._chunks.get(
+                where={"document_id": {"$in": part}}, include=["documents", "metadatas", "embeddings"]
+            )
+            for text, metadata, vector in zip(
+                found["documents"], found["metadatas"], found["embeddings"], strict=True
+            ):
+                node = metadata_dict_to_node(dict(metadata), text=text)
+                vectors[node.get_content(metadata_mode=MetadataMode.EMBED)] = [float(x) for x in vector]
+        return vectors
 
     def add_alternate_source(self, doc_id: str, source: str) -> None:
         """Record that `source` carries (nearly) the same story as the stored article."""
