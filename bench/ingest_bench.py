@@ -1,6 +1,7 @@
 """Ingestion benchmark: newsdesk ingest vs a plain llama-index pipeline, and the two encoders.
 
-    python bench/ingest_bench.py --bbc 2225 --reuters 5000 --growth 500,1000,2225   # the full run
+    python bench/ingest_bench.py --bbc 2225 --reuters 5000 --growth 500,1000,2225 \
+        --reuters-growth 1000,2500,5000                                             # the full run
     python bench/ingest_bench.py                                                    # quick: 200 / 300
 
 Each phase runs in its own subprocess, so its peak RSS (ru_maxrss) is its own. Timings exclude model
