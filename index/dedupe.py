@@ -51,22 +51,24 @@ class NearDuplicateIndex:
                 return self._lsh
         self._lsh, self._members = MinHashLSH(threshold=self.threshold, num_perm=_PERMUTATIONS), set()
         for doc_id, text in self.store.iter_texts():
-            self._insert(doc_id, text)
+            self._insert(doc_id, minhash(text))
         return self._lsh
 
-    def _insert(self, doc_id: str, text: str) -> None:
+    def _insert(self, doc_id: str, signature: MinHash) -> None:
         if doc_id not in self._members and self._lsh is not None:
-            self._lsh.insert(doc_id, minhash(text))
+            self._lsh.insert(doc_id, signature)
             self._members.add(doc_id)
 
-    def find(self, text: str, ignore: str | None = None) -> str | None:
-        """The id of a stored (or already added) near-duplicate of `text`, if any."""
-        matches = sorted(set(self._load().query(minhash(text))) - {ignore})
+    def find(self, text: str | MinHash, ignore: str | None = None) -> str | None:
+        """The id of a stored (or already added) near-duplicate of `text` (or of its signature), if any."""
+        signature = text if isinstance(text, MinHash) else minhash(text)
+        matches = sorted(set(self._load().query(signature)) - {ignore})
         return matches[0] if matches else None
 
-    def add(self, doc_id: str, text: str) -> None:
+    def add(self, doc_id: str, text: str | MinHash) -> None:
+        """Index an article by its text or, when the caller already has it, its signature."""
         self._load()
-        self._insert(doc_id, text)
+        self._insert(doc_id, text if isinstance(text, MinHash) else minhash(text))
 
     def remove(self, doc_ids: list[str]) -> None:
         lsh = self._load()

@@ -12,9 +12,12 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
+
+if TYPE_CHECKING:  # only for the annotation: loading an encoder needs no Chroma
+    from index.store import ArticleStore
 
 
 def packaged_model_dir() -> Path:
@@ -39,19 +42,21 @@ class EncoderMismatch(RuntimeError):
 
 
 def load_embedder(
-    model_dir: str | Path | None = None, batch_size: int = 64, encoder: str = DEFAULT_ENCODER
+    model_dir: str | Path | None = None, batch_size: int | None = None, encoder: str = DEFAULT_ENCODER
 ) -> BaseEmbedding:
-    """A llama-index embedding model over the model directory; never contacts a model hub."""
+    """A llama-index embedding model over the model directory; never contacts a model hub.
+
+    `batch_size` defaults to what is fastest for each runtime on CPU (measured in bench/results.md)."""
     if encoder not in ENCODERS:
         raise UnknownEncoder(f"unknown encoder {encoder!r}; choose one of: {', '.join(ENCODERS)}")
     path = Path(model_dir) if model_dir else packaged_model_dir()
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
         raise FileNotFoundError(f"{path}: not a sentence-transformers model directory")
     if encoder == "onnx-int8":
-        from index.onnx_encoder import OnnxMiniLMEmbedding
+        from index.onnx_encoder import ONNX_BATCH, OnnxMiniLMEmbedding
 
-        return OnnxMiniLMEmbedding(path, embed_batch_size=batch_size)
-    return load_torch_embedder(path, batch_size)
+        return OnnxMiniLMEmbedding(path, embed_batch_size=batch_size or ONNX_BATCH)
+    return load_torch_embedder(path, batch_size or 64)
 
 
 def load_torch_embedder(model_dir: str | Path | None = None, batch_size: int = 64) -> BaseEmbedding:
@@ -67,15 +72,13 @@ def load_torch_embedder(model_dir: str | Path | None = None, batch_size: int = 6
     )
 
 
-def check_store_encoder(collection: Any, encoder: str, writing: bool) -> None:
+def check_store_encoder(store: ArticleStore, encoder: str, writing: bool) -> None:
     """One store = one encoder. Record `encoder` on an empty store's chunk collection; on a store built
     with another encoder refuse to write (EncoderMismatch) and warn when reading."""
-    metadata = dict(collection.metadata or {})
-    recorded = metadata.get(ENCODER_KEY)
+    recorded = store.chunk_collection_metadata().get(ENCODER_KEY)
     if recorded is None:
-        if collection.count() == 0:
-            metadata.pop("hnsw:space", None)  # set through the configuration, not modifiable here
-            collection.modify(metadata={**metadata, ENCODER_KEY: encoder})
+        if store.count_chunks() == 0:
+            store.update_chunk_collection_metadata(**{ENCODER_KEY: encoder})
         return  # an older store without a record: its vectors came from the torch encoder
     if recorded == encoder:
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -12,7 +13,7 @@ from llama_index.core.schema import MetadataMode
 
 from index.chunk import ArticleChunker
 from index.clean import clean_article
-from index.dedupe import NearDuplicateIndex
+from index.dedupe import NearDuplicateIndex, minhash
 from index.metadata import extract_metadata
 from index.models import Article, IngestError, IngestReport, RawDocument
 from index.read import FieldMapping, UnreadableSource, read_documents
@@ -22,6 +23,9 @@ from index.store import ArticleStore
 # Called after each batch with (articles read so far, characters of text read so far).
 ProgressCallback = Callable[[int, int], None]
 BATCH_ARTICLES = 64  # articles embedded and written together: one encoder call, a few Chroma calls
+# Vectors of recent chunk texts kept for reuse across batches (a wire paragraph many stories share).
+# Bounded, so memory stays flat: 4096 × 384 floats ≈ 6 MB.
+REUSED_VECTORS = 4096
 
 
 def article_id(cleaned_text: str) -> str:
@@ -76,6 +80,7 @@ class Ingestor:
         self.duplicates = duplicates
         # Lines seen in this many articles of one outlet (or folder) in a run are furniture; 0 = off.
         self.repeated_line_articles = repeated_line_articles
+        self._recent_vectors: OrderedDict[str, list[float]] = OrderedDict()
 
     def ingest(
         self, paths: Iterable[Path], progress: ProgressCallback | None = None, prune: bool = False
@@ -146,15 +151,20 @@ class Ingestor:
                 alternates.append((article.doc_id, article.source))
                 report.skipped += 1  # the same story is already stored from another file
                 continue
-            twin = self.duplicates.find(article.text, ignore=replaces) if self.duplicates else None
+            signature = minhash(article.text) if self.duplicates else None
+            twin = (
+                self.duplicates.find(signature, ignore=replaces)
+                if self.duplicates and signature is not None
+                else None
+            )
             if twin is not None:
                 alternates.append((twin, article.source))
                 report.skipped += 1  # a near-duplicate: stored once, this source recorded beside it
                 continue
             fresh.append((article, replaces))
             existing.add(article.doc_id)  # a second copy later in this batch is a duplicate too
-            if self.duplicates:
-                self.duplicates.add(article.doc_id, article.text)
+            if self.duplicates and signature is not None:
+                self.duplicates.add(article.doc_id, signature)
         if not fresh:
             self._record_alternates(alternates)
             return False
@@ -162,7 +172,9 @@ class Ingestor:
         chunked = [(article, self.chunker.chunk_article(article)) for article, _ in fresh]
         chunks = [chunk for _, article_chunks in chunked for chunk in article_chunks]
         texts = [chunk.get_content(metadata_mode=MetadataMode.EMBED) for chunk in chunks]
-        for chunk, vector in zip(chunks, self.embedder.get_text_embedding_batch(texts), strict=True):
+        # An updated article keeps the vectors of its chunks whose text did not change.
+        self._recent_vectors.update(self.store.chunk_vectors([old for _, old in fresh if old is not None]))
+        for chunk, vector in zip(chunks, self._embed(texts, report), strict=True):
             chunk.embedding = vector
         self.store.put_articles(chunked)
         replaced = [replaces for _, replaces in fresh if replaces is not None]
@@ -173,6 +185,23 @@ class Ingestor:
         report.updated += len(replaced)
         report.added += len(fresh) - len(replaced)
         return True
+
+    def _embed(self, texts: list[str], report: IngestReport) -> list[list[float]]:
+        """Vectors for `texts`, never embedding the same text twice: identical texts in the batch and
+        texts embedded in a recent batch reuse one vector (the encoder is most of an ingest's time)."""
+        new = [text for text in dict.fromkeys(texts) if text not in self._recent_vectors]
+        if new:
+            vectors = self.embedder.get_text_embedding_batch(new)
+            report.embedded += len(new)
+            for text, vector in zip(new, vectors, strict=True):
+                self._recent_vectors[text] = vector
+        result = []
+        for text in texts:
+            self._recent_vectors.move_to_end(text)
+            result.append(self._recent_vectors[text])
+        while len(self._recent_vectors) > REUSED_VECTORS:
+            self._recent_vectors.popitem(last=False)
+        return result
 
     def _record_alternates(self, alternates: list[tuple[str, str]]) -> None:
         for doc_id, source in alternates:

@@ -74,4 +74,6 @@ class IngestReport(BaseModel):
     updated: int = 0
     skipped: int = 0
     pruned: int = 0
+    # Chunk texts the encoder embedded in this run: a text identical to one already embedded is reused.
+    embedded: int = 0
     errors: list[IngestError] = Field(default_factory=list)

@@ -21,6 +21,9 @@ from index.models import RawDocument
 
 _WORDS = re.compile(r"\w+")
 _RECORD_FILES = (".json", ".jsonl", ".csv")
+# Distinct lines counted per group before the lines seen only once are dropped (lossy counting): memory
+# stays bounded on a huge outlet, and a real footer, repeated in article after article, soon counts again.
+MAX_LINES_PER_GROUP = 200_000
 
 
 def normalise(line: str) -> str:
@@ -48,14 +51,21 @@ class RepeatedLines:
     line of a hard-wrapped sentence.
     """
 
-    def __init__(self, min_articles: int = 4, min_words: int = 2, max_chars: int = 200) -> None:
+    def __init__(
+        self,
+        min_articles: int = 4,
+        min_words: int = 2,
+        max_chars: int = 200,
+        max_lines: int = MAX_LINES_PER_GROUP,
+    ) -> None:
         if min_articles < 2:
             raise ValueError("a line seen in fewer than 2 articles is not repeated")
         self.min_articles = min_articles
         self.min_words = min_words
         self.max_chars = max_chars
+        self.max_lines = max_lines
         self._counts: dict[str, Counter[bytes]] = defaultdict(Counter)
-        self._seen: dict[str, set[str]] = defaultdict(set)  # content hashes: a copy counts once
+        self._seen: dict[str, set[bytes]] = defaultdict(set)  # 8-byte content digests: a copy counts once
 
     def _key(self, line: str) -> bytes | None:
         if len(line) > self.max_chars:
@@ -68,12 +78,16 @@ class RepeatedLines:
 
     def add(self, group: str, text: str, content_hash: str | None = None) -> None:
         """Count the lines of one article. The same article (same content hash) counts once."""
-        identity = content_hash or hashlib.sha256(text.encode("utf-8")).hexdigest()
+        identity = hashlib.blake2b((content_hash or text).encode("utf-8"), digest_size=8).digest()
         if identity in self._seen[group]:
             return
         self._seen[group].add(identity)
         keys = {key for line in text.splitlines() if (key := self._key(line)) is not None}
-        self._counts[group].update(keys)
+        counts = self._counts[group]
+        counts.update(keys)
+        if len(counts) > self.max_lines:
+            for key in [key for key, seen in counts.items() if seen == 1]:
+                del counts[key]
 
     def add_document(self, document: RawDocument) -> None:
         self.add(source_group(document), document.text, document.content_hash)

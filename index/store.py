@@ -9,6 +9,7 @@ chunks, which the next ingest of that article replaces.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,7 +21,8 @@ import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
-from llama_index.core.schema import TextNode
+from llama_index.core.schema import BaseNode, MetadataMode, TextNode
+from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import BaseModel
 
@@ -28,6 +30,9 @@ from index.chunk import article_metadata
 from index.models import Article
 
 _COSINE = {"hnsw": {"space": "cosine"}}
+# Key, in the chunk collection's metadata, of a token that changes with every write: derived indexes
+# (BM25) compare it with the one they were built from. Counts alone miss a replace of equal size.
+CHANGE_MARK_KEY = "newsdesk_change"
 
 
 class StoredArticle(BaseModel):
@@ -82,7 +87,27 @@ class ArticleStore:
             f"{prefix}_chunks", embedding_function=None, configuration=_COSINE
         )
         self.vector_store = ChromaVectorStore(chroma_collection=self._chunks)
+        self._client = client
+        self._chunks_name = f"{prefix}_chunks"
         self._max_batch = client.get_max_batch_size()
+
+    # --- the chunk collection's own metadata: encoder record and change mark ---------------------
+    def chunk_collection_metadata(self) -> dict[str, Any]:
+        """The chunk collection's metadata as stored now (re-read: another process may have written)."""
+        return dict(self._client.get_collection(self._chunks_name).metadata or {})
+
+    def update_chunk_collection_metadata(self, **values: Any) -> None:
+        metadata = {**self.chunk_collection_metadata(), **values}
+        metadata.pop("hnsw:space", None)  # set through the configuration, not modifiable here
+        self._chunks.modify(metadata=metadata)
+
+    def change_mark(self) -> str | None:
+        """A token that changes with every write to the chunks; None for a store written before marks."""
+        mark = self.chunk_collection_metadata().get(CHANGE_MARK_KEY)
+        return str(mark) if mark is not None else None
+
+    def _mark_changed(self) -> None:
+        self.update_chunk_collection_metadata(**{CHANGE_MARK_KEY: uuid.uuid4().hex})
 
     # --- reading -------------------------------------------------------------------------------
     def count_articles(self) -> int:
@@ -148,6 +173,36 @@ class ArticleStore:
             if len(result["ids"]) < page:
                 return
             offset += page
+
+    def iter_chunk_nodes(self, page: int = 1000) -> Iterator[list[BaseNode]]:
+        """Every chunk as a llama-index node (text and metadata, no vector), a page at a time."""
+        offset = 0
+        while True:
+            result = self._chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if result["ids"]:
+                yield [
+                    metadata_dict_to_node(dict(metadata), text=text)
+                    for text, metadata in zip(result["documents"], result["metadatas"], strict=True)
+                ]
+            if len(result["ids"]) < page:
+                return
+            offset += page
+
+    def chunk_vectors(self, doc_ids: list[str]) -> dict[str, list[float]]:
+        """The stored vectors of these articles' chunks, keyed by the text that was embedded (title
+        included), so an updated article re-embeds only the chunks whose text changed."""
+        vectors: dict[str, list[float]] = {}
+        for start in range(0, len(doc_ids), self._max_batch):
+            part = doc_ids[start : start + self._max_batch]
+            found = self._chunks.get(
+                where={"document_id": {"$in": part}}, include=["documents", "metadatas", "embeddings"]
+            )
+            for text, metadata, vector in zip(
+                found["documents"], found["metadatas"], found["embeddings"], strict=True
+            ):
+                node = metadata_dict_to_node(dict(metadata), text=text)
+                vectors[node.get_content(metadata_mode=MetadataMode.EMBED)] = [float(x) for x in vector]
+        return vectors
 
     def add_alternate_source(self, doc_id: str, source: str) -> None:
         """Record that `source` carries (nearly) the same story as the stored article."""
@@ -235,6 +290,7 @@ class ArticleStore:
                 metadatas=[r[2] for r in part],
                 embeddings=[r[3] for r in part],
             )
+        self._mark_changed()
 
     @staticmethod
     def _article_record(
@@ -260,6 +316,8 @@ class ArticleStore:
             part = doc_ids[start : start + self._max_batch]
             self._articles.delete(ids=part)
             self._chunks.delete(where={"document_id": {"$in": part}})
+        if doc_ids:
+            self._mark_changed()
 
     def update_article_metadata(self, doc_id: str, **values: Any) -> None:
         self._articles.update(ids=[doc_id], metadatas=[values])

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -45,19 +44,15 @@ class Components:
 
     settings: Settings
     _engines: dict[str, AnswerEngine] = field(default_factory=dict)
-    _chunk_collection: Any = field(default=None, repr=False)
 
     @cached_property
     def store(self) -> ArticleStore:
         client = open_chroma(self.settings.store, self.settings.chroma_url)
-        store = ArticleStore(client, prefix=self.settings.collection_prefix)
-        self._chunk_collection = client.get_collection(f"{self.settings.collection_prefix}_chunks")
-        return store
+        return ArticleStore(client, prefix=self.settings.collection_prefix)
 
     def check_encoder(self, writing: bool) -> None:
         """One store = one encoder: refuse to write, warn when reading, a store built with another."""
-        _ = self.store
-        check_store_encoder(self._chunk_collection, self.settings.encoder, writing=writing)
+        check_store_encoder(self.store, self.settings.encoder, writing=writing)
 
     def derived_index_path(self, kind: str) -> Path:
         """Where a derived index (BM25, MinHash) lives: in the local data directory, also in server

@@ -88,7 +88,7 @@ def test_one_store_one_encoder(tmp_path, monkeypatch) -> None:
 
     built = Components(load_settings(store=tmp_path))
     built.ingestor.ingest([sample_corpus_dir()])
-    assert built._chunk_collection.metadata["newsdesk_encoder"] == "onnx-int8"
+    assert built.store.chunk_collection_metadata()["newsdesk_encoder"] == "onnx-int8"
 
     monkeypatch.setenv("NEWSDESK_ENCODER", "torch")
     other = Components(load_settings(store=tmp_path))
