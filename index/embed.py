@@ -72,20 +72,38 @@ def load_torch_embedder(model_dir: str | Path | None = None, batch_size: int = 6
     )
 
 
+def encoder_identity(encoder: str) -> str:
+    """What a store records about its vectors: the encoder setting and, for the ONNX encoder, its export
+    recipe's version, since a new recipe makes (slightly) different vectors from the same model."""
+    if encoder != "onnx-int8":
+        return encoder
+    from index.onnx_encoder import RECIPE
+
+    return f"{encoder}:{RECIPE.split(':', 1)[0].rsplit('-', 1)[-1]}"  # "onnx-int8:v2"
+
+
 def check_store_encoder(store: ArticleStore, encoder: str, writing: bool) -> None:
-    """One store = one encoder. Record `encoder` on an empty store's chunk collection; on a store built
-    with another encoder refuse to write (EncoderMismatch) and warn when reading."""
+    """One store = one encoder. Record the encoder (with its recipe version) on an empty store's chunk
+    collection; on a store built with another encoder refuse to write (EncoderMismatch), warn when reading."""
+    identity = encoder_identity(encoder)
     recorded = store.chunk_collection_metadata().get(ENCODER_KEY)
     if recorded is None:
         if store.count_chunks() == 0:
-            store.update_chunk_collection_metadata(**{ENCODER_KEY: encoder})
+            store.update_chunk_collection_metadata(**{ENCODER_KEY: identity})
         return  # an older store without a record: its vectors came from the torch encoder
-    if recorded == encoder:
+    if recorded == identity:
         return
-    message = (
-        f"this store's vectors were made with the {recorded!r} encoder but the configured encoder is "
-        f"{encoder!r}; set encoder = {recorded!r} (NEWSDESK_ENCODER={recorded}) or use a new store"
-    )
+    setting = str(recorded).split(":", 1)[0]
+    if setting == encoder:
+        message = (
+            f"this store's vectors were made with an earlier version of the {encoder!r} encoder "
+            f"({recorded!r}, now {identity!r}); re-ingest into a new store to use the current one"
+        )
+    else:
+        message = (
+            f"this store's vectors were made with the {setting!r} encoder but the configured encoder is "
+            f"{encoder!r}; set encoder = {setting!r} (NEWSDESK_ENCODER={setting}) or use a new store"
+        )
     if writing:
         raise EncoderMismatch(message)
     warnings.warn(message, stacklevel=2)

@@ -88,7 +88,7 @@ def test_one_store_one_encoder(tmp_path, monkeypatch) -> None:
 
     built = Components(load_settings(store=tmp_path))
     built.ingestor.ingest([sample_corpus_dir()])
-    assert built.store.chunk_collection_metadata()["newsdesk_encoder"] == "onnx-int8"
+    assert built.store.chunk_collection_metadata()["newsdesk_encoder"] == "onnx-int8:v2"
 
     monkeypatch.setenv("NEWSDESK_ENCODER", "torch")
     other = Components(load_settings(store=tmp_path))
@@ -98,3 +98,17 @@ def test_one_store_one_encoder(tmp_path, monkeypatch) -> None:
         warnings.simplefilter("always")
         other.check_encoder(writing=False)
     assert any("NEWSDESK_ENCODER=onnx-int8" in str(w.message) for w in caught)
+
+
+def test_a_store_from_an_earlier_onnx_recipe_is_not_written_with_the_new_one(tmp_path) -> None:
+    from index.embed import EncoderMismatch
+    from newsdesk.components import Components, sample_corpus_dir
+    from newsdesk.settings import load_settings
+
+    built = Components(load_settings(store=tmp_path))
+    built.ingestor.ingest([sample_corpus_dir()])
+    # What a store built before recipe v2 recorded: the setting alone.
+    built.store.update_chunk_collection_metadata(newsdesk_encoder="onnx-int8")
+    again = Components(load_settings(store=tmp_path))
+    with pytest.raises(EncoderMismatch, match="earlier version of the 'onnx-int8' encoder"):
+        _ = again.ingestor
