@@ -15,7 +15,7 @@ from rag.filters import describe_filters, merge_filters
 from rag.gate import unanswerable_reason
 from rag.injection import retrieve_evidence
 from rag.models import Answer, Filters, Passage
-from rag.question import asks_when
+from rag.question import anchor_terms, asks_when
 from rag.relative_days import resolve_relative_days
 from rag.retrieve import PassageRetriever
 from rag.stated_filters import stated_filters
@@ -51,6 +51,11 @@ class _Prepared:
     passages: list[Passage]
     filters: Filters | None
     abstained: Answer | None = None
+    focus: str | None = None  # what the engine answers, when it differs from what was searched
+
+    @property
+    def engine_query(self) -> str:
+        return self.focus or self.query
 
 
 class Assistant:
@@ -92,7 +97,7 @@ class Assistant:
             yield prepared.abstained.answer
             yield prepared.abstained
             return
-        for item in streaming(prepared.query, prepared.passages):
+        for item in streaming(prepared.engine_query, prepared.passages):
             yield self._finish(item, prepared) if isinstance(item, Answer) else item
 
     def ask(
@@ -105,7 +110,7 @@ class Assistant:
         prepared = self._prepare(question, history, top_k, filters)
         if prepared.abstained is not None:
             return prepared.abstained
-        return self._finish(self.engine.answer(prepared.query, prepared.passages), prepared)
+        return self._finish(self.engine.answer(prepared.engine_query, prepared.passages), prepared)
 
     def _prepare(
         self, question: str, history: Sequence[Turn], top_k: int | None, filters: Filters | None
@@ -125,8 +130,27 @@ class Assistant:
         # Recorded as the user gave them (a file name stays a file name), outlets in the store's spelling.
         recorded = merged.model_copy(update={"outlets": applied.outlets}) if applied else None
         passages = retrieve_evidence(self.retriever, query, top_k, filters=applied)
-        prepared = _Prepared(question, query, passages, recorded)
         reason = unanswerable_reason(query, passages)
+        explicit_dates = filters is not None and (filters.date_from or filters.date_to)
+        stated_dates = stated.filters.date_from or stated.filters.date_to
+        if reason is not None and stated_dates and not explicit_dates:
+            # A year the question states ("earned in 2004") is often the event's, not the article's:
+            # an undated archive, or a later article, still answers. The question's dates narrow the
+            # search only when something is found within them; else search without them.
+            query = standalone
+            undated = stated.filters.model_copy(update={"date_from": None, "date_to": None})
+            merged = merge_filters(filters, undated)
+            applied = self.retriever.resolve(merged)
+            recorded = merged.model_copy(update={"outlets": applied.outlets}) if applied else None
+            passages = retrieve_evidence(self.retriever, query, top_k, filters=applied)
+            reason = unanswerable_reason(query, passages)
+        prepared = _Prepared(question, query, passages, recorded)
+        if history and not condense and query != question:
+            # A follow-up searched together with the question it leans on: the engine answers the
+            # follow-up itself, with only the names and figures of the earlier turn for context, or
+            # it would pick the sentence that answered the earlier question again.
+            earlier = " ".join(anchor_terms(standalone.removesuffix(question)).values())
+            prepared.focus = f"{question} {earlier}".strip()
         if reason is not None:
             if recorded is not None:
                 reason = f"{reason.rstrip('.')} (searching only articles {describe_filters(recorded)})."

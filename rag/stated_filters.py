@@ -46,7 +46,7 @@ _DATE = (
 _ENDS = r"(?=\s*(?:$|[?.,;:!)]|(?P<next>[A-Za-z]+)))"
 _RANGE = re.compile(rf"\bbetween\s+(?P<a>{_DATE})\s+and\s+(?P<b>{_DATE}){_ENDS}", re.IGNORECASE)
 _SINGLE = re.compile(
-    rf"\b(?P<prep>in|on|during|since|from|after|before|until|till|by)\s+(?:(?:the\s+)?(?:year|month)\s+(?:of\s+)?)?"
+    rf"\b(?P<prep>in|on|during|since|from|after|before|until|till)\s+(?:(?:the\s+)?(?:year|month)\s+(?:of\s+)?)?"
     rf"(?P<a>{_DATE}){_ENDS}",
     re.IGNORECASE,
 )
@@ -114,7 +114,7 @@ def _dates(question: str) -> tuple[date | None, date | None, list[tuple[int, int
             date_from = covered[1] + timedelta(days=1)
         elif preposition == "before":
             date_to = covered[0] - timedelta(days=1)
-        else:  # until, till, by: up to and including
+        else:  # until, till: up to and including ("by 2008" is a target, not a window)
             date_to = covered[1]
         spans.append(match.span())
     return date_from, date_to, spans

@@ -39,6 +39,8 @@ def _candidates(passages: list[Passage]) -> list[_Candidate]:
             key = (passage.doc_id, passage.start + start)
             if key in seen or len(text.split()) < _MIN_WORDS:
                 continue
+            if passage.title and text.strip() == passage.title.strip():
+                continue  # the headline names the topic; the story's sentences carry the facts
             seen.add(key)
             found.append(_Candidate(passage, passage.start + start, passage.start + end, text))
     return found
