@@ -33,6 +33,7 @@ PRESS_TV = "004_92eb43aadcb4a738.txt"
         ("What happened in 2016 elections?", None, None, [], None),
         ("According to the BBC, who met in Tehran?", None, None, [], None),
         ("Who met in Tehran and when?", None, None, [], "Who met in Tehran and when?"),
+        ("How much cocoa will Nigeria produce by 2008?", None, None, [], None),  # a target, not a window
     ],
 )
 def test_filters_stated_in_the_question(question, date_from, date_to, outlets, query) -> None:  # type: ignore[no-untyped-def]
@@ -101,6 +102,25 @@ def test_date_filter_excluding_the_tehran_articles_abstains(sample_store: Path) 
     assert answer["citations"] == []
     assert answer["filters"]["date_from"] == "2016-01-01"
     assert "2016-01-01" in answer["answer"]
+
+
+def test_a_stated_year_with_nothing_published_in_it_is_searched_as_a_fact(tmp_path: Path) -> None:
+    # BBC stories carry no date: "in 2004" cannot be a publication window for them, but the story says 2004.
+    store = tmp_path / "store"
+    run_cli("ingest", "--store", str(store), str(SHARED_CORPORA / "bbc" / "entertainment" / "045.txt"))
+    asked = run_cli("ask", "--store", str(store), "--json", "How much did Gerard Jugnot earn in 2004?")
+    answer = json.loads(asked.stdout)
+    assert answer["abstained"] is False, answer["answer"]
+    assert "5.45m" in answer["answer"]
+    assert answer["filters"] is None
+    # An explicit window is never relaxed.
+    bounded = run_cli("ask", "--store", str(store), "--json", "--since", "2004", "How much did Jugnot earn?")
+    assert json.loads(bounded.stdout)["abstained"] is True
+
+
+def test_a_stated_year_the_evidence_never_mentions_still_abstains(sample_store: Path) -> None:
+    asked = run_cli("ask", "--store", str(sample_store), "--json", "Who met in Tehran in 2009?")
+    assert json.loads(asked.stdout)["abstained"] is True
 
 
 def test_outlet_flag_and_questions_file_filters(sample_store: Path, tmp_path: Path) -> None:
