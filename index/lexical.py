@@ -42,11 +42,11 @@ class LexicalIndex:
         self._loaded: tuple[int, BM25Retriever] | None = None
         self._state: tuple[float, tuple[str | None, int]] | None = None
 
-    def _store_state(self) -> tuple[str | None, int]:
+    def _store_state(self, max_age: float) -> tuple[str | None, int]:
         """The store's change mark and chunk count. Asking Chroma costs ~10 ms and one question asks
-        several times, so an answer serves for a second."""
+        several times, so an answer serves for `max_age` seconds."""
         now = time.monotonic()
-        if self._state is None or now - self._state[0] > 1.0:
+        if self._state is None or now - self._state[0] > max_age:
             self._state = (now, (self.store.change_mark(), self.store.count_chunks()))
         return self._state[1]
 
@@ -54,9 +54,11 @@ class LexicalIndex:
         path = self.directory / _STAMP
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
-    def is_current(self) -> bool:
+    def is_current(self, max_age: float = 1.0) -> bool:
+        """Whether the index matches the store. Writes through this process rebuild it at once; a
+        write by another process is seen within `max_age` seconds (0: ask the store now)."""
         stamp = self._stamp()
-        mark, chunks = self._store_state()
+        mark, chunks = self._store_state(max_age)
         if mark is not None and stamp.get("mark") != mark:
             return False
         return stamp.get("chunks") == chunks
