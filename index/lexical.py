@@ -8,7 +8,7 @@ Chroma server, say).
 
 The rebuild streams: chunks are read from Chroma a page at a time, their corpus entries written
 straight to the index's corpus file and only their token ids kept, so memory grows with the token
-ids alone (a few bytes a word), not with every chunk's text, metadata and node object at once.
+ids alone (4 bytes a word), not with every chunk's text, metadata and node object at once.
 BM25Retriever.from_defaults(nodes=...) would need all of those in memory together.
 """
 
@@ -18,6 +18,7 @@ import json
 import logging
 import shutil
 import time
+from array import array
 from pathlib import Path
 
 import bm25s
@@ -26,6 +27,7 @@ from llama_index.core.schema import MetadataMode
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.retrievers.bm25 import BM25Retriever
 
+from index.heap import release_free_heap
 from index.store import ArticleStore
 
 _STAMP = "newsdesk-stamp.json"
@@ -55,6 +57,12 @@ class LexicalIndex:
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
     def is_current(self) -> bool:
+        """Whether the index matches the store now (asks the store afresh)."""
+        self._state = None
+        return self._matches_store()
+
+    def _matches_store(self) -> bool:
+        """`is_current` with the store's answer of the last second: what each question's `load` asks."""
         stamp = self._stamp()
         mark, chunks = self._store_state()
         if mark is not None and stamp.get("mark") != mark:
@@ -69,7 +77,9 @@ class LexicalIndex:
         staging.mkdir(parents=True)
         stemmer = Stemmer.Stemmer("english")
         vocabulary: dict[str, int] = {}
-        token_ids: list[list[int]] = []
+        # One compact array of 4-byte ids per chunk, not a list of 8-byte pointers: bm25s iterates,
+        # counts and measures them just as it does lists (iterating an array yields the same ints).
+        token_ids: list[array] = []
         with (staging / _CORPUS).open("w", encoding="utf-8") as corpus:
             for nodes in self.store.iter_chunk_nodes(self.page):
                 # The same tokenisation BM25Retriever.from_defaults applies (English stopwords, stemmer).
@@ -84,10 +94,12 @@ class LexicalIndex:
                     local: vocabulary.setdefault(token, len(vocabulary))
                     for token, local in page.vocab.items()
                 }
-                token_ids.extend([to_index[local] for local in document] for document in page.ids)
+                token_ids.extend(array("i", [to_index[local] for local in document]) for document in page.ids)
                 for node in nodes:
                     entry = node_to_metadata_dict(node) | {"node_id": node.node_id}
                     corpus.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                del nodes, page
+                release_free_heap()  # the page's texts and metadata are written out: return their memory
         if token_ids:
             bm25 = bm25s.BM25()
             bm25.index((token_ids, vocabulary), show_progress=False)
@@ -106,7 +118,7 @@ class LexicalIndex:
 
     def load(self) -> BM25Retriever | None:
         """The BM25 index of the current chunks, loaded once; None when the store is empty."""
-        if not self.is_current():
+        if not self._matches_store():
             self.rebuild()
             self._loaded = None
         chunks = self._stamp().get("chunks")
