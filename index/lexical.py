@@ -35,7 +35,10 @@ _CORPUS = "corpus.jsonl"  # the file name bm25s.BM25.load(load_corpus=True) read
 
 
 class LexicalIndex:
-    def __init__(self, directory: Path, store: ArticleStore, page: int = 1000) -> None:
+    # Chunks read from Chroma at a time while rebuilding: a page's texts and metadata are in memory twice
+    # (Chroma's result, the nodes) while it is indexed: ~37 MB at 1,000 Reuters chunks, ~17 MB at 250,
+    # for 1.4 s instead of 1.8 s to rebuild 1,378 chunks (fewer, larger Chroma calls are not faster).
+    def __init__(self, directory: Path, store: ArticleStore, page: int = 250) -> None:
         self.directory = directory
         self.store = store
         self.page = page  # chunks read from Chroma at a time while rebuilding
@@ -107,10 +110,13 @@ class LexicalIndex:
             logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
             # No corpus in memory: persist writes the scores, vocabulary and parameters beside ours.
             BM25Retriever(existing_bm25=bm25, similarity_top_k=1).persist(str(staging))
+            del bm25
         else:
             (staging / _CORPUS).unlink()
         stamp = {"chunks": len(token_ids), "mark": mark}
         (staging / _STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+        del token_ids, vocabulary
+        release_free_heap()  # the token ids and the built index are on disk now
         self._state = None  # ask the store again: it may have changed while this ran
         # Swap in whole, so a reader never sees a half-written index.
         shutil.rmtree(self.directory, ignore_errors=True)
