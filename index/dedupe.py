@@ -1,15 +1,22 @@
 """Near-duplicate articles: one wire story run by several outlets, or re-ingested with small edits.
 
-MinHash signatures of word 5-gram shingles in an LSH index (datasketch) find stored articles whose
-Jaccard similarity to a new one is about `threshold` or more. The index is derived data, kept
-beside the store (like the BM25 index) and rebuilt from the stored texts when it falls out of step.
+MinHash signatures of word 5-gram shingles, cut into LSH bands (datasketch's band layout for the
+threshold), find stored articles whose Jaccard similarity to a new one is about `threshold` or more:
+two articles are candidates when any band of their signatures is equal, as in datasketch's
+MinHashLSH.query. The index is derived data, kept beside the store (like the BM25 index) and rebuilt
+from the stored texts when it falls out of step.
+
+The band keys live in SQLite, not in an in-memory MinHashLSH pickled whole: that held ~3 KB of
+Python objects per stored article for the whole ingest (and loaded all of them to check one
+article), so memory grew with the store. SQLite keeps them on disk behind a bounded page cache, and
+a lookup is one indexed query per band. (datasketch's own storage backends are Redis and Cassandra,
+servers this project does not run.)
 """
 
 from __future__ import annotations
 
-import os
-import pickle
 import re
+import sqlite3
 from pathlib import Path
 
 from datasketch import MinHash, MinHashLSH
@@ -19,6 +26,14 @@ from index.store import ArticleStore
 _WORD = re.compile(r"\w+")
 _SHINGLE = 5
 _PERMUTATIONS = 128
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS members (doc_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, hash BLOB NOT NULL, doc_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS bands_by_hash ON bands (band, hash);
+CREATE INDEX IF NOT EXISTS bands_by_doc ON bands (doc_id);
+"""
+_MATCHES = "SELECT doc_id FROM bands WHERE band = ? AND hash = ?"
 
 
 def minhash(text: str) -> MinHash:
@@ -34,55 +49,74 @@ class NearDuplicateIndex:
         self.path = path
         self.store = store
         self.threshold = threshold
-        self._lsh: MinHashLSH | None = None
-        self._members: set[str] = set()
+        # datasketch's choice of bands × rows for this threshold (9 × 13 for 0.8): the same candidates.
+        self._bands = MinHashLSH(threshold=threshold, num_perm=_PERMUTATIONS).hashranges
+        self._db: sqlite3.Connection | None = None
 
-    def _load(self) -> MinHashLSH:
-        if self._lsh is not None:
-            return self._lsh
-        if self.path.is_file():
-            with self.path.open("rb") as handle:
-                saved = pickle.load(handle)
-            if (
-                saved.get("threshold") == self.threshold
-                and len(saved["members"]) == self.store.count_articles()
-            ):
-                self._lsh, self._members = saved["lsh"], saved["members"]
-                return self._lsh
-        self._lsh, self._members = MinHashLSH(threshold=self.threshold, num_perm=_PERMUTATIONS), set()
-        for doc_id, text in self.store.iter_texts():
-            self._insert(doc_id, minhash(text))
-        return self._lsh
+    def _recipe(self) -> str:
+        return f"threshold={self.threshold} perm={_PERMUTATIONS} shingle={_SHINGLE} bands={self._bands}"
+
+    def _load(self) -> sqlite3.Connection:
+        """The band database, rebuilt from the stored texts when it was made with other settings or
+        does not hold exactly the store's articles (a run that crashed before `save`, another writer)."""
+        if self._db is not None:
+            return self._db
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=60)
+        try:
+            db.executescript(_SCHEMA)
+            recipe = db.execute("SELECT value FROM settings WHERE name = 'recipe'").fetchone()
+            members = db.execute("SELECT COUNT(*) FROM members").fetchone()[0]
+        except sqlite3.DatabaseError:  # not a band database (an unreadable file): start afresh
+            db.close()
+            self.path.unlink()
+            db = sqlite3.connect(self.path, timeout=60)
+            db.executescript(_SCHEMA)
+            recipe, members = None, -1
+        self._db = db
+        if recipe != (self._recipe(),) or members != self.store.count_articles():
+            db.execute("DELETE FROM bands")
+            db.execute("DELETE FROM members")
+            db.execute("INSERT OR REPLACE INTO settings VALUES ('recipe', ?)", (self._recipe(),))
+            for doc_id, text in self.store.iter_texts():
+                self._insert(doc_id, minhash(text))
+            db.commit()  # the rebuilt index matches the store by itself: keep it, and hold no lock
+        return db
+
+    def _keys(self, signature: MinHash) -> list[tuple[int, bytes]]:
+        return [
+            (band, signature.hashvalues[start:end].tobytes()) for band, (start, end) in enumerate(self._bands)
+        ]
 
     def _insert(self, doc_id: str, signature: MinHash) -> None:
-        if doc_id not in self._members and self._lsh is not None:
-            self._lsh.insert(doc_id, signature)
-            self._members.add(doc_id)
+        db = self._load()
+        if db.execute("INSERT OR IGNORE INTO members VALUES (?)", (doc_id,)).rowcount:
+            db.executemany(
+                "INSERT INTO bands VALUES (?, ?, ?)", [(*key, doc_id) for key in self._keys(signature)]
+            )
 
     def find(self, text: str | MinHash, ignore: str | None = None) -> str | None:
         """The id of a stored (or already added) near-duplicate of `text` (or of its signature), if any."""
         signature = text if isinstance(text, MinHash) else minhash(text)
-        matches = sorted(set(self._load().query(signature)) - {ignore})
-        return matches[0] if matches else None
+        db = self._load()
+        matches: set[str] = set()
+        for band, key in self._keys(signature):
+            matches.update(row[0] for row in db.execute(_MATCHES, (band, key)))
+        if ignore is not None:
+            matches.discard(ignore)
+        return min(matches) if matches else None
 
     def add(self, doc_id: str, text: str | MinHash) -> None:
         """Index an article by its text or, when the caller already has it, its signature."""
-        self._load()
         self._insert(doc_id, text if isinstance(text, MinHash) else minhash(text))
 
     def remove(self, doc_ids: list[str]) -> None:
-        lsh = self._load()
+        db = self._load()
         for doc_id in doc_ids:
-            if doc_id in self._members:
-                lsh.remove(doc_id)
-                self._members.discard(doc_id)
+            db.execute("DELETE FROM members WHERE doc_id = ?", (doc_id,))
+            db.execute("DELETE FROM bands WHERE doc_id = ?", (doc_id,))
 
     def save(self) -> None:
-        """Write the index whole (temp file + rename), so a crash never leaves half a file."""
-        if self._lsh is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump({"threshold": self.threshold, "lsh": self._lsh, "members": self._members}, handle)
-        os.replace(temporary, self.path)
+        """Commit this run's changes in one transaction, so a crash never leaves half of them."""
+        if self._db is not None:
+            self._db.commit()

@@ -8,12 +8,14 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import MetadataMode
 
 from index.chunk import ArticleChunker
 from index.clean import clean_article
 from index.dedupe import NearDuplicateIndex, minhash
+from index.heap import release_free_heap
 from index.metadata import extract_metadata
 from index.models import Article, IngestError, IngestReport, RawDocument
 from index.read import FieldMapping, UnreadableSource, read_documents
@@ -24,7 +26,9 @@ from index.store import ArticleStore
 ProgressCallback = Callable[[int, int], None]
 BATCH_ARTICLES = 64  # articles embedded and written together: one encoder call, a few Chroma calls
 # Vectors of recent chunk texts kept for reuse across batches (a wire paragraph many stories share).
-# Bounded, so memory stays flat: 4096 × 384 floats ≈ 6 MB.
+# Bounded, so memory stays flat: 4096 × 384 float32 ≈ 6 MB. Kept as float32 arrays, not the encoder's
+# lists of Python floats (32 bytes a number: 50 MB once full, most of an ingest's Python heap).
+# The encoders compute float32, so the round trip is exact.
 REUSED_VECTORS = 4096
 
 
@@ -80,7 +84,7 @@ class Ingestor:
         self.duplicates = duplicates
         # Lines seen in this many articles of one outlet (or folder) in a run are furniture; 0 = off.
         self.repeated_line_articles = repeated_line_articles
-        self._recent_vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._recent_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def ingest(
         self, paths: Iterable[Path], progress: ProgressCallback | None = None, prune: bool = False
@@ -110,6 +114,9 @@ class Ingestor:
             read += len(batch)
             if progress:
                 progress(read, characters)
+            # This batch's texts, nodes and vectors are freed; hand their pages back before the next.
+            del batch, documents, item
+            release_free_heap()
         if prune:
             report.pruned = self._prune(paths, seen)
             changed |= report.pruned > 0
@@ -173,7 +180,8 @@ class Ingestor:
         chunks = [chunk for _, article_chunks in chunked for chunk in article_chunks]
         texts = [chunk.get_content(metadata_mode=MetadataMode.EMBED) for chunk in chunks]
         # An updated article keeps the vectors of its chunks whose text did not change.
-        self._recent_vectors.update(self.store.chunk_vectors([old for _, old in fresh if old is not None]))
+        for text, vector in self.store.chunk_vectors([old for _, old in fresh if old is not None]).items():
+            self._recent_vectors[text] = np.asarray(vector, dtype=np.float32)
         for chunk, vector in zip(chunks, self._embed(texts, report), strict=True):
             chunk.embedding = vector
         self.store.put_articles(chunked)
@@ -194,11 +202,12 @@ class Ingestor:
             vectors = self.embedder.get_text_embedding_batch(new)
             report.embedded += len(new)
             for text, vector in zip(new, vectors, strict=True):
-                self._recent_vectors[text] = vector
+                self._recent_vectors[text] = np.asarray(vector, dtype=np.float32)
+            del vectors  # the encoder's lists of floats: 12 KB a chunk, not kept past this batch
         result = []
         for text in texts:
             self._recent_vectors.move_to_end(text)
-            result.append(self._recent_vectors[text])
+            result.append(self._recent_vectors[text].tolist())
         while len(self._recent_vectors) > REUSED_VECTORS:
             self._recent_vectors.popitem(last=False)
         return result

@@ -87,7 +87,7 @@ class Components:
             batch_articles=self.settings.ingest_batch,
             repeated_line_articles=self.settings.repeated_line_articles,
             duplicates=NearDuplicateIndex(
-                self.derived_index_path("minhash") / "lsh.pkl",
+                self.derived_index_path("minhash") / "bands.sqlite3",
                 self.store,
                 threshold=self.settings.duplicate_threshold,
             ),

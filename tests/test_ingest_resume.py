@@ -115,6 +115,27 @@ def test_near_duplicate_is_stored_once_with_its_other_source(bbc_folder: Path, t
     assert components.store.count_articles() == 2
 
 
+@pytest.mark.parametrize("band_index", ["kept", "deleted"])
+def test_near_duplicate_is_found_by_a_later_run(bbc_folder: Path, tmp_path: Path, band_index: str) -> None:
+    """The MinHash bands persist between runs (a new process reads them from disk), and a missing band
+    index is rebuilt from the stored texts: either way the wire copy is recognised, not stored twice."""
+    original = sorted(bbc_folder.glob("*.txt"))[2]
+    lines = original.read_text(encoding="utf-8").splitlines()
+    rerun = tmp_path / "other-outlet" / "copy.txt"
+    rerun.parent.mkdir()
+    rerun.write_text("\n".join(["A later outlet's headline", *lines[1:-1]]) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    first = ingest_json(store, str(original), str(BBC / "sport" / "002.txt"))
+    assert first["added"] == 2
+    bands = [path for path in store.rglob("*") if path.is_file() and "minhash" in str(path.parent)]
+    assert bands, "the first run left no near-duplicate index beside the store"
+    if band_index == "deleted":
+        for path in bands:
+            path.unlink()
+    second = ingest_json(store, str(rerun))
+    assert (second["added"], second["skipped"], second["documents"]) == (0, 1, 2)
+
+
 def test_a_footer_shared_by_many_articles_of_a_folder_is_not_stored(tmp_path: Path) -> None:
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
