@@ -108,7 +108,7 @@ def main() -> None:
         f"generation p50 **{statistics.median(rates):.1f} tokens/s**; model load {load_seconds:.1f} s."
     )
     lines = [
-        "## LLM engine",
+        "# LLM engine",
         "",
         f"`python bench/llm_bench.py --engine {args.engine}` — {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {date.today().isoformat()}. Whole pipeline per question "
@@ -125,7 +125,7 @@ def main() -> None:
     if not args.no_write:
         results = REPO / "bench" / "results.md"
         text = results.read_text(encoding="utf-8") if results.is_file() else ""
-        keep = text.split("## LLM engine")[0].rstrip()
+        keep = text.split("# LLM engine")[0].rstrip()
         results.write_text((keep + "\n\n" if keep else "") + "\n".join(lines), encoding="utf-8")
 
 
