@@ -44,7 +44,7 @@ class LexicalIndex:
         self.page = page  # chunks read from Chroma at a time while rebuilding
         # The loaded index, kept between questions: loading it from disk costs far more than a
         # query (~1 s for 28k chunks); reloaded only when the store changes.
-        self._loaded: tuple[int, BM25Retriever] | None = None
+        self._loaded: tuple[dict, BM25Retriever] | None = None
         self._state: tuple[float, tuple[str | None, int]] | None = None
 
     def _store_state(self, max_age: float) -> tuple[str | None, int]:
@@ -122,13 +122,14 @@ class LexicalIndex:
         """The BM25 index of the current chunks, loaded once; None when the store is empty."""
         if not self.is_current():
             self.rebuild()
-            self._loaded = None
-        chunks = self._stamp().get("chunks")
-        if not chunks:
+        stamp = self._stamp()
+        if not stamp.get("chunks"):
             return None
-        if self._loaded is None or self._loaded[0] != chunks:
+        # Keyed by the stamp, which every rebuild rewrites (here or by another process): a change of
+        # the same size is reloaded too.
+        if self._loaded is None or self._loaded[0] != stamp:
             logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
-            self._loaded = (chunks, BM25Retriever.from_persist_dir(str(self.directory), show_progress=False))
+            self._loaded = (stamp, BM25Retriever.from_persist_dir(str(self.directory), show_progress=False))
         return self._loaded[1]
 
     def corpus(self) -> list[dict]:
