@@ -55,7 +55,7 @@ def load_embedder(
     if encoder == "onnx-int8":
         from index.onnx_encoder import ONNX_BATCH, OnnxMiniLMEmbedding
 
-        return OnnxMiniLMEmbedding(path, embed_batch_size=batch_size or ONNX_BATCH)
+        return OnnxMiniLMEmbedding(path, run_batch=batch_size or ONNX_BATCH)
     return load_torch_embedder(path, batch_size or 64)
 
 

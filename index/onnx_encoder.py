@@ -36,6 +36,11 @@ ONNX_FILE = "model-int8.onnx"
 # tokens keep the attention and feed-forward activations in cache (CPU time per text, int8, 2 cores:
 # batch 16 is ~1.3x faster than 64) and the arena small.
 ONNX_BATCH = 16
+# Texts llama-index hands to one `encode` call. Large, so that `encode` sorts a whole ingest batch by
+# length before cutting it into ONNX_BATCH runs: when llama-index cut it into runs first (its
+# embed_batch_size was 16), each run padded 16 unsorted texts to the longest and the encoder spent
+# ~25% more time in an ingest than on the same texts encoded at once (bench/results.md).
+SORTED_TEXTS = 2048  # llama-index's maximum embed_batch_size
 
 
 def onnx_cache_root() -> Path:
@@ -175,6 +180,7 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
 
     model_dir: str = Field(description="The sentence-transformers model directory it was exported from.")
     max_length: int = Field(default=256, description="Tokens per text; longer texts are truncated.")
+    run_batch: int = Field(default=ONNX_BATCH, description="Texts per onnxruntime call.")
     onnx_path: str = Field(default="", description="The cached int8 ONNX file in use.")
     export_seconds: float = Field(default=0.0, description="Seconds spent exporting here (0: cached).")
 
@@ -184,7 +190,8 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
     def __init__(
         self,
         model_dir: str | Path,
-        embed_batch_size: int = ONNX_BATCH,
+        embed_batch_size: int = SORTED_TEXTS,
+        run_batch: int = ONNX_BATCH,
         max_length: int = 256,
         threads: int | None = None,
         cache_root: Path | None = None,
@@ -198,6 +205,7 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
             model_name=f"onnx-int8:{Path(model_dir).name}",
             model_dir=str(model_dir),
             embed_batch_size=embed_batch_size,
+            run_batch=run_batch,
             max_length=max_length,
             onnx_path=str(path),
             export_seconds=seconds,
@@ -226,8 +234,8 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
         lengths = np.asarray([len(encoding.ids) for encoding in encodings])
         order = np.argsort(lengths, kind="stable")
         vectors = np.zeros((len(unique), 0), dtype=np.float32)
-        for start in range(0, len(unique), self.embed_batch_size):
-            batch = order[start : start + self.embed_batch_size]
+        for start in range(0, len(unique), self.run_batch):
+            batch = order[start : start + self.run_batch]
             ids = np.zeros((len(batch), int(lengths[batch].max())), dtype=np.int64)
             for row, position in enumerate(batch):
                 ids[row, : lengths[position]] = encodings[position].ids
