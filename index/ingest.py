@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import MetadataMode
+from llama_index.core.schema import MetadataMode, TextNode
 
 from index.chunk import ArticleChunker
 from index.clean import clean_article
@@ -90,7 +92,13 @@ class Ingestor:
         self, paths: Iterable[Path], progress: ProgressCallback | None = None, prune: bool = False
     ) -> IngestReport:
         """Ingest every article under `paths`. With `prune`, articles stored from files under
-        these paths that no longer exist are removed."""
+        these paths that no longer exist are removed.
+
+        Batches go through a two-stage pipeline: while the encoder (in its own thread; onnxruntime and
+        torch release the GIL) embeds batch n, this thread writes batch n-1 to Chroma and reads,
+        cleans, deduplicates and chunks batch n+1. The encoder is ~80% of an ingest's time; run one
+        after the other, the rest (~20%) left one of the two cores idle.
+        """
         paths = list(paths)
         repeated = None
         if self.repeated_line_articles:
@@ -101,22 +109,32 @@ class Ingestor:
         seen: set[str] = set()
         changed = False
         read = characters = 0
-        for batch in _batches(read_documents(paths, self.fields), self.batch_articles):
-            documents = []
-            for item in batch:
-                if isinstance(item, UnreadableSource):
-                    report.errors.append(IngestError(source=item.source, reason=item.reason))
-                else:
-                    documents.append(item)
-                    seen.add(item.source)
-                    characters += len(item.text)
-            changed |= self._ingest_batch(documents, report, repeated)
-            read += len(batch)
-            if progress:
-                progress(read, characters)
-            # This batch's texts, nodes and vectors are freed; hand their pages back before the next.
-            del batch, documents, item
-            release_free_heap()
+        pending: _PlannedBatch | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-encoder") as encoder:
+            for batch in _batches(read_documents(paths, self.fields), self.batch_articles):
+                documents = []
+                for item in batch:
+                    if isinstance(item, UnreadableSource):
+                        report.errors.append(IngestError(source=item.source, reason=item.reason))
+                    else:
+                        documents.append(item)
+                        seen.add(item.source)
+                        characters += len(item.text)
+                read += len(batch)
+                planned = self._plan_batch(documents, report, repeated, pending)
+                planned.read, planned.characters = read, characters
+                if pending is not None:
+                    pending.vectors = pending.wait()
+                planned.start(encoder, self.embedder)
+                if pending is not None:
+                    changed |= self._write_batch(pending, report, progress)
+                pending = planned
+                # This batch's texts are now held by `planned` alone; hand freed pages back.
+                del batch, documents
+                release_free_heap()
+            if pending is not None:
+                pending.vectors = pending.wait()
+                changed |= self._write_batch(pending, report, progress)
         if prune:
             report.pruned = self._prune(paths, seen)
             changed |= report.pruned > 0
@@ -128,10 +146,17 @@ class Ingestor:
         report.chunks = self.store.count_chunks()
         return report
 
-    def _ingest_batch(
-        self, documents: list[RawDocument], report: IngestReport, repeated: RepeatedLines | None = None
-    ) -> bool:
-        """Ingest one batch; True when the store changed."""
+    def _plan_batch(
+        self,
+        documents: list[RawDocument],
+        report: IngestReport,
+        repeated: RepeatedLines | None,
+        pending: _PlannedBatch | None,
+    ) -> _PlannedBatch:
+        """Everything before the encoder: skip what is unchanged, clean, find duplicates, chunk, and
+        pick the chunk texts that need a new vector. `pending` is the batch still being embedded and
+        not yet written: its articles count as stored for duplicate checks."""
+        planned = _PlannedBatch()
         previous = self.store.find_by_sources([doc.source for doc in documents])
         prepared: list[tuple[Article, str | None]] = []  # the article, and the doc_id it replaces
         for raw in documents:
@@ -151,11 +176,11 @@ class Ingestor:
             prepared.append((article, stored.doc_id if stored else None))
 
         existing = self.store.existing_ids([article.doc_id for article, _ in prepared])
-        fresh: list[tuple[Article, str | None]] = []
-        alternates: list[tuple[str, str]] = []  # (stored doc_id, the other source carrying it)
+        if pending is not None:
+            existing |= {article.doc_id for article, _ in pending.fresh}
         for article, replaces in prepared:
             if article.doc_id in existing:
-                alternates.append((article.doc_id, article.source))
+                planned.alternates.append((article.doc_id, article.source))
                 report.skipped += 1  # the same story is already stored from another file
                 continue
             signature = minhash(article.text) if self.duplicates else None
@@ -165,52 +190,65 @@ class Ingestor:
                 else None
             )
             if twin is not None:
-                alternates.append((twin, article.source))
+                planned.alternates.append((twin, article.source))
                 report.skipped += 1  # a near-duplicate: stored once, this source recorded beside it
                 continue
-            fresh.append((article, replaces))
+            planned.fresh.append((article, replaces))
             existing.add(article.doc_id)  # a second copy later in this batch is a duplicate too
             if self.duplicates and signature is not None:
                 self.duplicates.add(article.doc_id, signature)
-        if not fresh:
-            self._record_alternates(alternates)
-            return False
+        if not planned.fresh:
+            return planned
 
-        chunked = [(article, self.chunker.chunk_article(article)) for article, _ in fresh]
-        chunks = [chunk for _, article_chunks in chunked for chunk in article_chunks]
-        texts = [chunk.get_content(metadata_mode=MetadataMode.EMBED) for chunk in chunks]
+        planned.chunked = [(article, self.chunker.chunk_article(article)) for article, _ in planned.fresh]
+        planned.texts = [
+            chunk.get_content(metadata_mode=MetadataMode.EMBED)
+            for _, chunks in planned.chunked
+            for chunk in chunks
+        ]
         # An updated article keeps the vectors of its chunks whose text did not change.
-        for text, vector in self.store.chunk_vectors([old for _, old in fresh if old is not None]).items():
+        replaced = [old for _, old in planned.fresh if old is not None]
+        for text, vector in self.store.chunk_vectors(replaced).items():
             self._recent_vectors[text] = np.asarray(vector, dtype=np.float32)
-        for chunk, vector in zip(chunks, self._embed(texts, report), strict=True):
-            chunk.embedding = vector
-        self.store.put_articles(chunked)
-        replaced = [replaces for _, replaces in fresh if replaces is not None]
-        self.store.delete_articles(replaced)
-        if self.duplicates:
-            self.duplicates.remove(replaced)
-        self._record_alternates(alternates)
-        report.updated += len(replaced)
-        report.added += len(fresh) - len(replaced)
-        return True
+        # Never embed the same text twice: not within the batch, not when a recent batch (or the one
+        # being embedded now) had it.
+        in_flight = set(pending.new_texts) if pending is not None else set()
+        planned.new_texts = [
+            text
+            for text in dict.fromkeys(planned.texts)
+            if text not in self._recent_vectors and text not in in_flight
+        ]
+        return planned
 
-    def _embed(self, texts: list[str], report: IngestReport) -> list[list[float]]:
-        """Vectors for `texts`, never embedding the same text twice: identical texts in the batch and
-        texts embedded in a recent batch reuse one vector (the encoder is most of an ingest's time)."""
-        new = [text for text in dict.fromkeys(texts) if text not in self._recent_vectors]
-        if new:
-            vectors = self.embedder.get_text_embedding_batch(new)
-            report.embedded += len(new)
-            for text, vector in zip(new, vectors, strict=True):
+    def _write_batch(
+        self, planned: _PlannedBatch, report: IngestReport, progress: ProgressCallback | None
+    ) -> bool:
+        """Everything after the encoder: attach the vectors, write the articles, drop what they
+        replace, record alternate sources; True when the store changed."""
+        changed = False
+        if planned.fresh:
+            for text, vector in zip(planned.new_texts, planned.vectors, strict=True):
                 self._recent_vectors[text] = np.asarray(vector, dtype=np.float32)
-            del vectors  # the encoder's lists of floats: 12 KB a chunk, not kept past this batch
-        result = []
-        for text in texts:
-            self._recent_vectors.move_to_end(text)
-            result.append(self._recent_vectors[text].tolist())
-        while len(self._recent_vectors) > REUSED_VECTORS:
-            self._recent_vectors.popitem(last=False)
-        return result
+            report.embedded += len(planned.new_texts)
+            chunks = [chunk for _, article_chunks in planned.chunked for chunk in article_chunks]
+            for chunk, text in zip(chunks, planned.texts, strict=True):
+                self._recent_vectors.move_to_end(text)
+                chunk.embedding = self._recent_vectors[text].tolist()
+            while len(self._recent_vectors) > REUSED_VECTORS:
+                self._recent_vectors.popitem(last=False)
+            self.store.put_articles(planned.chunked)
+            replaced = [replaces for _, replaces in planned.fresh if replaces is not None]
+            self.store.delete_articles(replaced)
+            if self.duplicates:
+                self.duplicates.remove(replaced)
+            report.updated += len(replaced)
+            report.added += len(planned.fresh) - len(replaced)
+            changed = True
+        # After the write: an alternate may point at an article of this very batch.
+        self._record_alternates(planned.alternates)
+        if progress:
+            progress(planned.read, planned.characters)
+        return changed
 
     def _record_alternates(self, alternates: list[tuple[str, str]]) -> None:
         for doc_id, source in alternates:
@@ -235,6 +273,28 @@ class Ingestor:
         if self.duplicates:
             self.duplicates.remove(gone)
         return len(gone)
+
+
+@dataclass
+class _PlannedBatch:
+    """One batch between planning and writing: what to store, and its encoder job."""
+
+    fresh: list[tuple[Article, str | None]] = field(default_factory=list)  # (article, doc_id replaced)
+    alternates: list[tuple[str, str]] = field(default_factory=list)  # (stored doc_id, other source)
+    chunked: list[tuple[Article, list[TextNode]]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # each chunk's embedded text, in chunk order
+    new_texts: list[str] = field(default_factory=list)  # the distinct texts no reused vector covers
+    vectors: list[list[float]] = field(default_factory=list)  # the encoder's, one per new text
+    read: int = 0  # documents read once this batch was read, for progress
+    characters: int = 0
+    _job: Future | None = None
+
+    def start(self, encoder: ThreadPoolExecutor, embedder: BaseEmbedding) -> None:
+        if self.new_texts:
+            self._job = encoder.submit(embedder.get_text_embedding_batch, self.new_texts)
+
+    def wait(self) -> list[list[float]]:
+        return self._job.result() if self._job is not None else []
 
 
 def _file_of(source: str) -> str:

@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +187,7 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
 
     _session: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
+    _runners: Any = PrivateAttr()
 
     def __init__(
         self,
@@ -211,10 +213,18 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
             export_seconds=seconds,
             **kwargs,
         )
+        # One single-threaded session, run from one worker thread per core (`InferenceSession.run` is
+        # thread-safe and releases the GIL): each 16-text run goes on one core. Splitting every run
+        # over the cores instead (intra-op threads) makes the cores meet at a barrier after each op,
+        # so whenever another thread of the process took a core (the ingest writes to Chroma and
+        # chunks the next batch while this encodes), the other core waited: ~2 s more per BBC 500.
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or cpu_threads()
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._runners = ThreadPoolExecutor(
+            max_workers=threads or cpu_threads(), thread_name_prefix="newsdesk-onnx"
+        )
         tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
         # tokenizer.json ships fixed padding/truncation at 128; sentence-transformers uses max_seq_length.
         # Padding is done per length-sorted batch in `encode` ([PAD] is id 0 in the BERT vocabulary).
@@ -226,6 +236,10 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
     def class_name(cls) -> str:
         return "OnnxMiniLMEmbedding"
 
+    def _dimensions(self) -> int:
+        """The width of the model's output (384 for MiniLM), read from the graph."""
+        return int(self._session.get_outputs()[0].shape[-1])
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for `texts`. Identical texts are embedded once; the rest are sorted by token count
         and batched, each batch padded only to its own longest text, so almost no padding is computed."""
@@ -233,9 +247,9 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
         encodings = self._tokenizer.encode_batch(unique)
         lengths = np.asarray([len(encoding.ids) for encoding in encodings])
         order = np.argsort(lengths, kind="stable")
-        vectors = np.zeros((len(unique), 0), dtype=np.float32)
-        for start in range(0, len(unique), self.run_batch):
-            batch = order[start : start + self.run_batch]
+        vectors = np.zeros((len(unique), self._dimensions()), dtype=np.float32)
+
+        def run(batch: np.ndarray) -> None:
             ids = np.zeros((len(batch), int(lengths[batch].max())), dtype=np.int64)
             for row, position in enumerate(batch):
                 ids[row, : lengths[position]] = encodings[position].ids
@@ -246,9 +260,13 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            if vectors.shape[1] == 0:
-                vectors = np.zeros((len(unique), pooled.shape[1]), dtype=np.float32)
             vectors[batch] = pooled
+
+        runs = [order[start : start + self.run_batch] for start in range(0, len(unique), self.run_batch)]
+        if len(runs) == 1:
+            run(runs[0])  # a query: no hand-over to a worker
+        else:
+            list(self._runners.map(run, runs))  # in order of length; re-raises a run's error
         if len(unique) == len(texts):
             return vectors
         position_of = {text: position for position, text in enumerate(unique)}
