@@ -16,7 +16,7 @@ from llama_index.core.schema import MetadataMode, TextNode
 
 from index.chunk import ArticleChunker
 from index.clean import clean_article
-from index.dedupe import NearDuplicateIndex, minhash
+from index.dedupe import NearDuplicateIndex, minhash, story_text
 from index.heap import release_free_heap
 from index.metadata import extract_metadata
 from index.models import Article, IngestError, IngestReport, RawDocument
@@ -183,10 +183,11 @@ class Ingestor:
                 planned.alternates.append((article.doc_id, article.source))
                 report.skipped += 1  # the same story is already stored from another file
                 continue
-            signature = minhash(article.text) if self.duplicates else None
+            story = story_text(article.text, article.metadata.title)
+            signature = minhash(story) if self.duplicates else None
             twin = (
-                self.duplicates.find(signature, ignore=replaces)
-                if self.duplicates and signature is not None
+                self.duplicates.find(story, signature, ignore=replaces)
+                if self.duplicates is not None
                 else None
             )
             if twin is not None:
@@ -195,8 +196,8 @@ class Ingestor:
                 continue
             planned.fresh.append((article, replaces))
             existing.add(article.doc_id)  # a second copy later in this batch is a duplicate too
-            if self.duplicates and signature is not None:
-                self.duplicates.add(article.doc_id, signature)
+            if self.duplicates is not None:
+                self.duplicates.add(article.doc_id, story, signature)
         if not planned.fresh:
             return planned
 

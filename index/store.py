@@ -164,12 +164,15 @@ class ArticleStore:
                 return sources
             offset += page
 
-    def iter_texts(self, page: int = 1000):  # type: ignore[no-untyped-def]
-        """(doc_id, stored text) of every article, read page by page."""
+    def iter_texts(self, page: int = 1000) -> Iterator[tuple[str, str, str | None]]:
+        """(doc_id, stored text, title) of every article, read page by page."""
         offset = 0
         while True:
-            result = self._articles.get(include=["documents"], limit=page, offset=offset)
-            yield from zip(result["ids"], (text or "" for text in result["documents"]), strict=True)
+            result = self._articles.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            metadatas = result["metadatas"] or []
+            titles = (str(meta["title"]) if meta and meta.get("title") else None for meta in metadatas)
+            texts = (text or "" for text in result["documents"])
+            yield from zip(result["ids"], texts, titles, strict=True)
             if len(result["ids"]) < page:
                 return
             offset += page
