@@ -74,6 +74,14 @@ class ArticleChunker:
         )
         nodes: list[BaseNode] = self._splitter.get_nodes_from_documents([document])
         chunks = [node for node in nodes if isinstance(node, TextNode)]
+        title = str(metadata.get("title") or "")
         for position, chunk in enumerate(chunks):
             chunk.metadata["chunk"] = position
+            # The position is for citations, not for the encoder or the LLM ("chunk: 3" was embedded).
+            chunk.excluded_embed_metadata_keys = [*chunk.excluded_embed_metadata_keys, "chunk"]
+            chunk.excluded_llm_metadata_keys = [*chunk.excluded_llm_metadata_keys, "chunk"]
+            if title and chunk.text.lstrip().startswith(title):
+                # The chunk opens with the headline already: prefixing it again would embed the same
+                # words twice (~5% of a short story's first chunk).
+                chunk.excluded_embed_metadata_keys = [*metadata, "chunk"]
         return chunks

@@ -33,10 +33,11 @@ from pydantic import Field, PrivateAttr
 # Bump when the export changes: the fingerprint, and so the cache entry, changes with it.
 RECIPE = "minilm-onnx-int8-v2:eager-attn,opset17,bert-fusions,per-channel-int8,all-matmuls"
 ONNX_FILE = "model-int8.onnx"
-# Texts per onnxruntime call. Small batches of length-sorted texts are fastest here: 16 texts of ~220
-# tokens keep the attention and feed-forward activations in cache (CPU time per text, int8, 2 cores:
-# batch 16 is ~1.3x faster than 64) and the arena small.
-ONNX_BATCH = 16
+# Texts per onnxruntime call. Small batches of length-sorted texts are fastest here: 8-16 texts of ~220
+# tokens keep the attention and feed-forward activations in cache (CPU time per text, int8: batch 16
+# is ~1.3x faster than 64). 8 rather than 16 because two runs are in flight at once (one per core)
+# and each needs its own activations: at 16 the ingest's peak RSS was ~150 MB higher, for no speed.
+ONNX_BATCH = 8
 # Texts llama-index hands to one `encode` call. Large, so that `encode` sorts a whole ingest batch by
 # length before cutting it into ONNX_BATCH runs: when llama-index cut it into runs first (its
 # embed_batch_size was 16), each run padded 16 unsorted texts to the longest and the encoder spent
