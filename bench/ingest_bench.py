@@ -218,6 +218,11 @@ def row(label: str, result: dict, note: str = "") -> str:
     )
 
 
+def median_run(results: list[dict]) -> dict:
+    """The run with the median wall time (the upper middle one of an even count)."""
+    return sorted(results, key=lambda result: result["seconds"])[len(results) // 2]
+
+
 def ratio(ours: dict, theirs: dict) -> str:
     """How many times faster `ours` is than `theirs` per article, by wall time and by CPU time."""
     wall = (ours["articles"] / ours["seconds"]) / (theirs["articles"] / theirs["seconds"])
@@ -272,8 +277,8 @@ def main() -> None:
                 again = run_phase("ingest", paths=[str(bbc)], store=str(store), encoder="onnx-int8")
             theirs = run_phase("plain", folder=str(bbc), store=str(root / f"s-plain-{attempt}"))
             pairs.append((ours, theirs))
-        onnx = sorted((ours for ours, _ in pairs), key=lambda result: result["seconds"])[len(pairs) // 2]
-        plain = sorted((theirs for _, theirs in pairs), key=lambda result: result["seconds"])[len(pairs) // 2]
+        onnx = median_run([ours for ours, _ in pairs])
+        plain = median_run([theirs for _, theirs in pairs])
         torch_ingest = None
         if not args.no_torch_ingest:
             torch_ingest = run_phase("ingest", paths=[str(bbc)], store=str(root / "s-torch"), encoder="torch")

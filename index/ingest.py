@@ -123,8 +123,7 @@ class Ingestor:
                 read += len(batch)
                 planned = self._plan_batch(documents, report, repeated, pending)
                 planned.read, planned.characters = read, characters
-                if pending is not None:
-                    pending.vectors = pending.wait()
+                # Queued behind the pending batch's job: the encoder goes straight on to it.
                 planned.start(encoder, self.embedder)
                 if pending is not None:
                     changed |= self._write_batch(pending, report, progress)
@@ -133,7 +132,6 @@ class Ingestor:
                 del batch, documents
                 release_free_heap()
             if pending is not None:
-                pending.vectors = pending.wait()
                 changed |= self._write_batch(pending, report, progress)
         if prune:
             report.pruned = self._prune(paths, seen)
@@ -224,11 +222,11 @@ class Ingestor:
     def _write_batch(
         self, planned: _PlannedBatch, report: IngestReport, progress: ProgressCallback | None
     ) -> bool:
-        """Everything after the encoder: attach the vectors, write the articles, drop what they
+        """Everything after the encoder: wait for its vectors, write the articles, drop what they
         replace, record alternate sources; True when the store changed."""
         changed = False
         if planned.fresh:
-            for text, vector in zip(planned.new_texts, planned.vectors, strict=True):
+            for text, vector in zip(planned.new_texts, planned.wait(), strict=True):
                 self._recent_vectors[text] = np.asarray(vector, dtype=np.float32)
             report.embedded += len(planned.new_texts)
             chunks = [chunk for _, article_chunks in planned.chunked for chunk in article_chunks]
@@ -285,7 +283,6 @@ class _PlannedBatch:
     chunked: list[tuple[Article, list[TextNode]]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)  # each chunk's embedded text, in chunk order
     new_texts: list[str] = field(default_factory=list)  # the distinct texts no reused vector covers
-    vectors: list[list[float]] = field(default_factory=list)  # the encoder's, one per new text
     read: int = 0  # documents read once this batch was read, for progress
     characters: int = 0
     _job: Future | None = None
@@ -295,6 +292,7 @@ class _PlannedBatch:
             self._job = encoder.submit(embedder.get_text_embedding_batch, self.new_texts)
 
     def wait(self) -> list[list[float]]:
+        """The encoder's vectors, one per new text (re-raises the encoder's error)."""
         return self._job.result() if self._job is not None else []
 
 

@@ -215,7 +215,7 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
             **kwargs,
         )
         # One single-threaded session, run from one worker thread per core (`InferenceSession.run` is
-        # thread-safe and releases the GIL): each 16-text run goes on one core. Splitting every run
+        # thread-safe and releases the GIL): each run of texts goes on one core. Splitting every run
         # over the cores instead (intra-op threads) makes the cores meet at a barrier after each op,
         # so whenever another thread of the process took a core (the ingest writes to Chroma and
         # chunks the next batch while this encodes), the other core waited: ~2 s more per BBC 500.
