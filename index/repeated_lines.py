@@ -66,6 +66,7 @@ class RepeatedLines:
         self.max_lines = max_lines
         self._counts: dict[str, Counter[bytes]] = defaultdict(Counter)
         self._seen: dict[str, set[bytes]] = defaultdict(set)  # 8-byte content digests: a copy counts once
+        self._finished = False
 
     def _key(self, line: str) -> bytes | None:
         if len(line) > self.max_chars:
@@ -78,6 +79,8 @@ class RepeatedLines:
 
     def add(self, group: str, text: str, content_hash: str | None = None) -> None:
         """Count the lines of one article. The same article (same content hash) counts once."""
+        if self._finished:
+            raise RuntimeError("counting is finished: lines below the threshold were dropped")
         identity = hashlib.blake2b((content_hash or text).encode("utf-8"), digest_size=8).digest()
         if identity in self._seen[group]:
             return
@@ -97,6 +100,16 @@ class RepeatedLines:
         for document in documents:
             if isinstance(document, RawDocument):
                 self.add_document(document)
+
+    def finish(self) -> None:
+        """End counting: keep only the furniture lines. The counts of every other line (~200,000 over the
+        21,578 Reuters records, ~17 MB) would otherwise stay in memory through the whole ingest."""
+        for group, counts in self._counts.items():
+            self._counts[group] = Counter(
+                {key: seen for key, seen in counts.items() if seen >= self.min_articles}
+            )
+        self._seen.clear()
+        self._finished = True
 
     def count(self, group: str, line: str) -> int:
         key = self._key(line)

@@ -4,17 +4,22 @@ embedded once, and repeated-line counting stays bounded."""
 
 from __future__ import annotations
 
+import json
 import shutil
+from array import array
 from pathlib import Path
 
+import bm25s
+import numpy as np
 import pytest
+import Stemmer
 from llama_index.core.schema import MetadataMode
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from index.chunk import ArticleChunker
 from index.embed import load_tokenizer
 from index.ingest import Ingestor
-from index.lexical import LexicalIndex
+from index.lexical import LeanBM25, LexicalIndex
 from index.repeated_lines import RepeatedLines
 from tests.conftest import SHARED_CORPORA
 
@@ -53,6 +58,27 @@ def test_streamed_bm25_is_the_index_llama_index_builds(built, tmp_path: Path) ->
         assert got, query
     hit = ours.retrieve("Yukos")[0].node
     assert hit.metadata["doc_id"] and "Yukos" in hit.get_content()
+
+
+def test_lean_bm25_builds_the_matrix_bm25s_builds() -> None:
+    # 1,000 Reuters records, empty bodies included: a document with no tokens must not shift the columns.
+    records = json.loads((SHARED_CORPORA / "reuters" / "reuters-003.json").read_text(encoding="utf-8"))
+    texts = [record.get("body") or "" for record in records]
+    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False)
+    ids = [array("i", document) for document in tokens.ids]
+    assert any(not document for document in ids)
+    reference, lean = bm25s.BM25(), LeanBM25()
+    reference.index((ids, dict(tokens.vocab)), show_progress=False)
+    lean.index((ids, dict(tokens.vocab)), show_progress=False)
+    for key in ("data", "indices", "indptr"):
+        assert lean.scores[key].dtype == reference.scores[key].dtype, key
+        assert np.array_equal(lean.scores[key], reference.scores[key]), key
+    assert lean.scores["num_docs"] == reference.scores["num_docs"] == len(records)
+    assert lean.vocab_dict == reference.vocab_dict
+    words = bm25s.tokenize("oil prices rise", stemmer=Stemmer.Stemmer("english"), return_ids=False)[0]
+    scores = lean.get_scores(reference.get_tokens_ids(words))
+    assert (scores > 0).sum() > 10
+    assert np.array_equal(scores, reference.get_scores(reference.get_tokens_ids(words)))
 
 
 def test_bm25_is_stale_after_a_change_of_the_same_size(built) -> None:
@@ -128,3 +154,10 @@ def test_repeated_line_counts_stay_bounded_and_still_find_furniture() -> None:
     assert not repeated.is_furniture("outlet:x", story_line(299))
     # Lines seen once were dropped along the way: the counter never held all 300 of them.
     assert repeated.count("outlet:x", story_line(0)) == 0
+    # Once counting is finished only the furniture is kept, and no more articles can be counted.
+    repeated.add("outlet:x", f"{story_line(7)}\n{story_line(8)}\n", content_hash="again")
+    assert repeated.count("outlet:x", story_line(7)) == 1
+    repeated.finish()
+    assert repeated.is_furniture("outlet:x", footer) and repeated.count("outlet:x", story_line(7)) == 0
+    with pytest.raises(RuntimeError):
+        repeated.add("outlet:x", footer, content_hash="late")
