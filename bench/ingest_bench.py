@@ -7,7 +7,8 @@
 
 Each phase runs in its own subprocess, so its peak RSS (ru_maxrss) is its own. Timings exclude model
 loading (reported separately). The corpora are read in place from ../shared/corpora; the BBC subsets are
-symlink folders and the Reuters slice a JSON file, both in a temp dir outside the repo. Prints a markdown
+symlink folders, the Reuters slices folders of the corpus' own files (linked) with the remainder as one
+shorter file, all in a temp dir outside the repo. Prints a markdown
 table and writes it to bench/results.md.
 
 On a shared virtual machine the same phase's wall time swings by ±10% from run to run (CPU time too: the
@@ -45,20 +46,32 @@ def cpu_seconds() -> float:
 
 
 # --- phases (run in a subprocess each) -------------------------------------------------------------
-def phase_ingest(paths: list[str], store: str, encoder: str) -> dict:
+def phase_ingest(paths: list[str], store: str, encoder: str, chroma_url: str | None = None) -> dict:
     sys.path.insert(0, str(REPO))
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
 
     started = time.perf_counter()
-    components = Components(load_settings(store=Path(store), encoder=encoder))
+    components = Components(load_settings(store=Path(store), encoder=encoder, chroma_url=chroma_url))
     ingestor = components.ingestor  # loads the encoder (and exports the ONNX file on first use)
     loaded = time.perf_counter()
     before = components.store.count_chunks()
+    loaded_rss = peak_rss_mb()
+    batches_rss = []
+    rebuild = ingestor.on_change
+    if rebuild is not None:
+
+        def measured_rebuild() -> None:  # the peak of the batches, before the BM25 index is rebuilt
+            batches_rss.append(peak_rss_mb())
+            rebuild()
+
+        ingestor.on_change = measured_rebuild
     cpu = cpu_seconds()
     report = ingestor.ingest([Path(p) for p in paths])
     seconds = time.perf_counter() - loaded
     return {
+        "loaded_rss_mb": loaded_rss,
+        "batches_rss_mb": batches_rss[0] if batches_rss else peak_rss_mb(),
         "load_s": loaded - started,
         "seconds": seconds,
         "cpu_s": cpu_seconds() - cpu,
@@ -195,18 +208,68 @@ def bbc_subset(root: Path, count: int) -> Path:
 
 
 def reuters_slice(root: Path, count: int) -> Path:
-    records: list[dict] = []
+    """A folder of the first `count` Reuters records, as the corpus ships them: its files of 1,000 records
+    linked whole, the remainder written as one shorter file. (One JSON file of every record would measure
+    the reader holding a 25 MB file, not the pipeline's growth.)"""
+    folder = root / f"reuters-{count}"
+    if folder.is_dir():
+        return folder
+    folder.mkdir()
+    left = count
     for path in sorted((CORPORA / "reuters").glob("reuters-*.json")):
-        records.extend(json.loads(path.read_text(encoding="utf-8")))
-        if len(records) >= count:
+        if left <= 0:
             break
-    target = root / f"reuters-{count}.json"
-    target.write_text(json.dumps(records[:count]), encoding="utf-8")
-    return target
+        records = json.loads(path.read_text(encoding="utf-8"))
+        if len(records) <= left:
+            (folder / path.name).symlink_to(path)
+        else:
+            (folder / path.name).write_text(json.dumps(records[:left]), encoding="utf-8")
+        left -= len(records)
+    return folder
+
+
+def server_ingest(root: Path, size: int, records: Path) -> dict:
+    """Ingest `records` into a real `chroma run` server on loopback: the client's peak RSS is the
+    pipeline's own, with Chroma's vector index held by the server (whose peak is added as server_rss_mb)."""
+    sys.path.insert(0, str(REPO))
+    from tests.chroma_server import chroma_command, heartbeat
+    from tests.server_process import free_port, server_process
+
+    port = free_port()
+    data = root / f"chroma-server-{size}"
+    command = [chroma_command(), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)]
+    environment = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with server_process(
+        command, root / f"chroma-server-{size}.log", environment, lambda: heartbeat(port), 60
+    ) as server:
+        result = run_phase(
+            "ingest",
+            paths=[str(records)],
+            store=str(root / f"s-server-{size}"),
+            encoder="onnx-int8",
+            chroma_url=f"http://127.0.0.1:{port}",
+        )
+        status = Path(f"/proc/{server.pid}/status")
+        if status.is_file():  # Linux: the server's own peak (VmHWM)
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    result["server_rss_mb"] = int(line.split()[1]) / 1024
+    return result
 
 
 def rate(result: dict, key: str) -> str:
     return f"{result[key] / result['seconds']:.1f}" if result["seconds"] else "–"
+
+
+def memory_note(result: dict) -> str:
+    """Where the peak was reached: after loading, through the batches, with the BM25 rebuild."""
+    note = (
+        f"RSS after loading {result['loaded_rss_mb']:.0f}, batches {result['batches_rss_mb']:.0f}, "
+        f"with the BM25 rebuild {result['rss_mb']:.0f} MB"
+    )
+    if "server_rss_mb" in result:
+        note += f"; Chroma server peak {result['server_rss_mb']:.0f} MB"
+    return note
 
 
 def row(label: str, result: dict, note: str = "") -> str:
@@ -240,6 +303,11 @@ def main() -> None:
     parser.add_argument("--growth", default="", help="comma-separated BBC sizes for the RSS growth runs")
     parser.add_argument(
         "--reuters-growth", default="", help="comma-separated Reuters slice sizes for the RSS growth runs"
+    )
+    parser.add_argument(
+        "--server-growth",
+        default="",
+        help="comma-separated Reuters slice sizes ingested into a `chroma run` server (client RSS alone)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="alternating newsdesk/plain BBC pairs")
     parser.add_argument(
@@ -296,6 +364,9 @@ def main() -> None:
             store = str(root / f"s-rgrowth-{size}")
             result = run_phase("ingest", paths=[str(records)], store=store, encoder="onnx-int8")
             reuters_growth.append((size, result))
+        server_growth = []
+        for size in [int(s) for s in args.server_growth.split(",") if s.strip()]:
+            server_growth.append((size, server_ingest(root, size, reuters_slice(root, size))))
 
     encoder_gain = enc_torch["seconds"] / enc_onnx["seconds"]
     encoder_cpu_gain = enc_torch["cpu_s"] / enc_onnx["cpu_s"]
@@ -331,8 +402,12 @@ def main() -> None:
             enc_onnx,
             f"runs of 8, one per core; {encoder_gain:.2f}× fp32 by wall, {encoder_cpu_gain:.2f}× by CPU time",
         ),
-        *[row(f"growth: BBC {size}", result, "onnx-int8") for size, result in growth],
-        *[row(f"growth: Reuters {size}", result, "onnx-int8") for size, result in reuters_growth],
+        *[row(f"growth: BBC {size}", result, memory_note(result)) for size, result in growth],
+        *[row(f"growth: Reuters {size}", result, memory_note(result)) for size, result in reuters_growth],
+        *[
+            row(f"growth, Chroma server: Reuters {size} (client)", result, memory_note(result))
+            for size, result in server_growth
+        ],
         "",
         f"newsdesk (onnx-int8) vs plain llama-index, BBC articles/s: **{ratio(onnx, plain)}**"
         + (
