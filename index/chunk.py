@@ -8,6 +8,7 @@ from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, TextNode
 
+from index.callbacks import BoundedCallbackManager
 from index.models import Article
 from index.sentences import split_sentences
 
@@ -61,6 +62,7 @@ class ArticleChunker:
             chunking_tokenizer_fn=sentence_pieces,
             paragraph_separator="\n\n",
             id_func=lambda i, doc: f"{doc.doc_id}-{i}",
+            callback_manager=BoundedCallbackManager(),
         )
 
     def chunk_article(self, article: Article) -> list[TextNode]:
@@ -72,11 +74,7 @@ class ArticleChunker:
             excluded_embed_metadata_keys=[key for key in metadata if key not in EMBEDDED_METADATA],
             excluded_llm_metadata_keys=list(metadata),
         )
-        # In a trace of its own: llama-index's CallbackManager records every event id of the current
-        # trace and starts afresh only with a new one, so untraced calls grew its map by two ids an
-        # article for the life of the process (~2 MB over 21,578 Reuters records).
-        with self._splitter.callback_manager.as_trace("chunk_article"):
-            nodes: list[BaseNode] = self._splitter.get_nodes_from_documents([document])
+        nodes: list[BaseNode] = self._splitter.get_nodes_from_documents([document])
         chunks = [node for node in nodes if isinstance(node, TextNode)]
         title = str(metadata.get("title") or "")
         for position, chunk in enumerate(chunks):

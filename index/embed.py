@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from index.callbacks import BoundedCallbackManager
+
 if TYPE_CHECKING:  # only for the annotation: loading an encoder needs no Chroma
     from index.store import ArticleStore
 
@@ -55,7 +57,9 @@ def load_embedder(
     if encoder == "onnx-int8":
         from index.onnx_encoder import ONNX_BATCH, OnnxMiniLMEmbedding
 
-        return OnnxMiniLMEmbedding(path, run_batch=batch_size or ONNX_BATCH)
+        return OnnxMiniLMEmbedding(
+            path, run_batch=batch_size or ONNX_BATCH, callback_manager=BoundedCallbackManager()
+        )
     return load_torch_embedder(path, batch_size or 64)
 
 
@@ -68,7 +72,11 @@ def load_torch_embedder(model_dir: str | Path | None = None, batch_size: int = 6
 
     path = Path(model_dir) if model_dir else packaged_model_dir()
     return HuggingFaceEmbedding(
-        model_name=str(path), device="cpu", embed_batch_size=batch_size, normalize=True
+        model_name=str(path),
+        device="cpu",
+        embed_batch_size=batch_size,
+        normalize=True,
+        callback_manager=BoundedCallbackManager(),
     )
 
 

@@ -290,18 +290,11 @@ class _PlannedBatch:
 
     def start(self, encoder: ThreadPoolExecutor, embedder: BaseEmbedding) -> None:
         if self.new_texts:
-            self._job = encoder.submit(_embed, embedder, self.new_texts)
+            self._job = encoder.submit(embedder.get_text_embedding_batch, self.new_texts)
 
     def wait(self) -> list[list[float]]:
         """The encoder's vectors, one per new text (re-raises the encoder's error)."""
         return self._job.result() if self._job is not None else []
-
-
-def _embed(embedder: BaseEmbedding, texts: list[str]) -> list[list[float]]:
-    # A trace per call, as in ArticleChunker.chunk_article: untraced, the embedder's CallbackManager
-    # would keep every call's event id for the life of the process.
-    with embedder.callback_manager.as_trace("ingest_batch"):
-        return embedder.get_text_embedding_batch(texts)
 
 
 def _file_of(source: str) -> str:

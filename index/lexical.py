@@ -77,6 +77,8 @@ class LeanBM25(bm25s.BM25):
         indices = np.empty(indptr[-1], dtype=self.int_dtype)
         cursor = indptr[:-1].copy()  # the next free place in each token's column
         for document, ids in enumerate(documents):
+            # Each document's distinct tokens again, not kept from the first pass: kept, they would be
+            # as large as the matrix itself (~0.6 s more for 28k chunks).
             tokens, counts = np.unique(ids, return_counts=True)
             weights = term_weight(
                 tf_array=counts.astype(self.dtype),

@@ -98,7 +98,11 @@ class PassageRetriever:
         top_k: int,
         per_article: int = 3,
     ) -> None:
-        self._index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=embedder)
+        # The embedder's own callback manager: without one, the index hands the embedder llama-index's
+        # global manager, which keeps the id of every query embedding (see index/callbacks.py).
+        self._index = VectorStoreIndex.from_vector_store(
+            store.vector_store, embed_model=embedder, callback_manager=embedder.callback_manager
+        )
         self._lexical = lexical
         self.top_k = top_k
         self.per_article = per_article

@@ -81,6 +81,20 @@ def test_lean_bm25_builds_the_matrix_bm25s_builds() -> None:
     assert np.array_equal(scores, reference.get_scores(reference.get_tokens_ids(words)))
 
 
+def test_callback_managers_keep_no_event_ids_across_calls(built) -> None:
+    # llama-index's CallbackManager kept every event id outside a trace of its own: 2 an ingested
+    # article, 4 a question, for the life of the process.
+    components, _, report = built
+    assistant = components.assistant()
+    for question in ["What happened to Yukos?", "Did the dollar fall?", "What did the oil price do?"]:
+        assistant.ask(question)
+    embedder_ids = components.embedder.callback_manager.trace_map
+    splitter_ids = components.ingestor.chunker._splitter.callback_manager.trace_map
+    assert report.embedded > 16
+    assert sum(len(ids) for ids in embedder_ids.values()) <= 1
+    assert sum(len(ids) for ids in splitter_ids.values()) <= 1
+
+
 def test_bm25_is_stale_after_a_change_of_the_same_size(built) -> None:
     components, folder, _ = built
     lexical = components.lexical
