@@ -86,11 +86,11 @@ def phase_ingest(paths: list[str], store: str, encoder: str, chroma_url: str | N
 def chunk_texts(folder: str, limit: int) -> list[str]:
     sys.path.insert(0, str(REPO))
     from llama_index.core.schema import MetadataMode
+    from newsdesk.index.chunk import ArticleChunker
+    from newsdesk.index.embed import load_tokenizer
+    from newsdesk.index.ingest import prepare_article
+    from newsdesk.index.read import FieldMapping, read_documents
 
-    from index.chunk import ArticleChunker
-    from index.embed import load_tokenizer
-    from index.ingest import prepare_article
-    from index.read import FieldMapping, read_documents
     from newsdesk.settings import Settings
 
     defaults = Settings()
@@ -113,13 +113,13 @@ def phase_encode(folder: str, encoder: str, limit: int) -> dict:
         from sentence_transformers import SentenceTransformer
 
         sys.path.insert(0, str(REPO))
-        from index.embed import packaged_model_dir
+        from newsdesk.index.embed import packaged_model_dir
 
         model = SentenceTransformer(str(packaged_model_dir()), device="cpu")
         loaded, cpu = time.perf_counter(), cpu_seconds()
         model.encode(texts, batch_size=64, normalize_embeddings=True)
     else:
-        from index.embed import load_embedder
+        from newsdesk.index.embed import load_embedder
 
         model = load_embedder(encoder="onnx-int8")
         loaded, cpu = time.perf_counter(), cpu_seconds()
@@ -143,7 +143,7 @@ def phase_plain(folder: str, store: str) -> dict:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     sys.path.insert(0, str(REPO))
-    from index.embed import packaged_model_dir
+    from newsdesk.index.embed import packaged_model_dir
 
     started = time.perf_counter()
     embed = HuggingFaceEmbedding(model_name=str(packaged_model_dir()), device="cpu", normalize=True)
@@ -170,8 +170,8 @@ def phase_plain(folder: str, store: str) -> dict:
 def phase_export(cache: str) -> dict:
     """A cold ONNX export into an empty cache dir: what a first use pays once."""
     sys.path.insert(0, str(REPO))
-    from index.embed import packaged_model_dir
-    from index.onnx_encoder import ensure_onnx_model
+    from newsdesk.index.embed import packaged_model_dir
+    from newsdesk.index.onnx_encoder import ensure_onnx_model
 
     _, seconds = ensure_onnx_model(packaged_model_dir(), Path(cache))
     return {"seconds": seconds}

@@ -120,9 +120,10 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run(store: Path) -> dict:
+    from newsdesk.rag.models import Filters
+
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
-    from rag.models import Filters
 
     started = time.perf_counter()
     components = Components(load_settings(store=store))

@@ -63,9 +63,10 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
     args = parser.parse_args()
 
+    from newsdesk.rag.models import Answer
+
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
-    from rag.models import Answer
 
     store = args.store or Path(tempfile.mkdtemp(prefix="newsdesk-llm-bench-"))
     components = Components(load_settings(store=store, engine=args.engine))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.dataset import DatasetError
+from newsdesk.eval.dataset import DatasetError
 
 COMPARED = (
     "correctness",

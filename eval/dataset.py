@@ -43,7 +43,7 @@ def matches_gold(source: str, gold: str) -> bool:
 
 
 def bundled_dataset(name: str = "sample") -> Path:
-    return Path(str(files("eval").joinpath("datasets", f"{name}.jsonl")))
+    return Path(str(files("newsdesk.eval").joinpath("datasets", f"{name}.jsonl")))
 
 
 def load_jsonl(path: Path, model: type[Row], what: str = "questions") -> list[Row]:

@@ -8,8 +8,8 @@ pipeline unchanged.
 
 from __future__ import annotations
 
-from rag.engines.base import AnswerEngine
-from rag.models import Answer, Passage
+from newsdesk.rag.engines.base import AnswerEngine
+from newsdesk.rag.models import Answer, Passage
 
 
 class DraftRecorder:

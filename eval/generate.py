@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from eval.dataset import EvalQuestion
-from index.ingest import prepare_article
-from index.models import Article
-from index.read import FieldMapping, UnreadableSource, read_documents
-from index.sentences import split_sentences
+from newsdesk.eval.dataset import EvalQuestion
+from newsdesk.index.ingest import prepare_article
+from newsdesk.index.models import Article
+from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents
+from newsdesk.index.sentences import split_sentences
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from prompts import load_prompt
-from rag.models import Citation
+from newsdesk.prompts import load_prompt
+from newsdesk.rag.models import Citation
 
 
 class LlmJudge:

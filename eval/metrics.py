@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from newsdesk.eval.dataset import matches_gold
+from newsdesk.rag.models import Answer, AnswerSentence, Citation, Passage
 from pydantic import BaseModel
-
-from eval.dataset import matches_gold
-from rag.models import Answer, AnswerSentence, Citation, Passage
 
 SupportTest = Callable[[str, Sequence[Citation]], bool]
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from eval.dataset import EvalQuestion
-from eval.draft import DraftRecorder
-from eval.gate import gate
-from eval.judge import LlmJudge
-from eval.metrics import citation_score, retrieval_score
-from eval.score import QuestionResult, aggregate, score_answer
+from newsdesk.eval.dataset import EvalQuestion
+from newsdesk.eval.draft import DraftRecorder
+from newsdesk.eval.gate import gate
+from newsdesk.eval.judge import LlmJudge
+from newsdesk.eval.metrics import citation_score, retrieval_score
+from newsdesk.eval.score import QuestionResult, aggregate, score_answer
+from newsdesk.rag.assistant import Assistant
+
 from newsdesk.settings import Settings
-from rag.assistant import Assistant
 
 
 def run_evaluation(

@@ -6,11 +6,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
+from newsdesk.eval.dataset import EvalQuestion, matches_gold
+from newsdesk.eval.metrics import CitationScore, RetrievalScore
+from newsdesk.rag.models import Answer
 from pydantic import BaseModel
-
-from eval.dataset import EvalQuestion, matches_gold
-from eval.metrics import CitationScore, RetrievalScore
-from rag.models import Answer
 
 
 class CitedSource(BaseModel):

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, TextNode
-
-from index.callbacks import BoundedCallbackManager
-from index.models import Article
-from index.sentences import split_sentences
+from newsdesk.index.callbacks import BoundedCallbackManager
+from newsdesk.index.models import Article
+from newsdesk.index.sentences import split_sentences
 
 # Metadata every chunk carries (Chroma metadata must be str/int/float/bool: absent values are left out).
 EMBEDDED_METADATA = ("title",)

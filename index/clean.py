@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from index.captions import is_caption
-from index.furniture import (
+from newsdesk.index.captions import is_caption
+from newsdesk.index.furniture import (
     BREADCRUMB,
     SENTENCE_END,
     continues_previous,
@@ -23,7 +23,7 @@ from index.furniture import (
     is_trailing_label,
     link_list_lines,
 )
-from index.repeated_lines import RepeatedLines
+from newsdesk.index.repeated_lines import RepeatedLines
 
 
 @dataclass

@@ -27,8 +27,7 @@ from pathlib import Path
 
 import mmh3
 from datasketch import MinHash, MinHashLSH
-
-from index.store import ArticleStore
+from newsdesk.index.store import ArticleStore
 
 _WORD = re.compile(r"\w+")
 _SHINGLE = 5

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-
-from index.callbacks import BoundedCallbackManager
+from newsdesk.index.callbacks import BoundedCallbackManager
 
 if TYPE_CHECKING:  # only for the annotation: loading an encoder needs no Chroma
-    from index.store import ArticleStore
+    from newsdesk.index.store import ArticleStore
 
 
 def packaged_model_dir() -> Path:
@@ -55,7 +54,7 @@ def load_embedder(
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
         raise FileNotFoundError(f"{path}: not a sentence-transformers model directory")
     if encoder == "onnx-int8":
-        from index.onnx_encoder import ONNX_BATCH, OnnxMiniLMEmbedding
+        from newsdesk.index.onnx_encoder import ONNX_BATCH, OnnxMiniLMEmbedding
 
         return OnnxMiniLMEmbedding(
             path, run_batch=batch_size or ONNX_BATCH, callback_manager=BoundedCallbackManager()
@@ -85,7 +84,7 @@ def encoder_identity(encoder: str) -> str:
     recipe's version, since a new recipe makes (slightly) different vectors from the same model."""
     if encoder != "onnx-int8":
         return encoder
-    from index.onnx_encoder import RECIPE
+    from newsdesk.index.onnx_encoder import RECIPE
 
     return f"{encoder}:{RECIPE.split(':', 1)[0].rsplit('-', 1)[-1]}"  # "onnx-int8:v2"
 

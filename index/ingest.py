@@ -13,16 +13,15 @@ from pathlib import Path
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import MetadataMode, TextNode
-
-from index.chunk import ArticleChunker
-from index.clean import clean_article
-from index.dedupe import NearDuplicateIndex, minhash, story_text
-from index.heap import release_free_heap
-from index.metadata import extract_metadata
-from index.models import Article, IngestError, IngestReport, RawDocument
-from index.read import FieldMapping, UnreadableSource, read_documents
-from index.repeated_lines import RepeatedLines, source_group
-from index.store import ArticleStore
+from newsdesk.index.chunk import ArticleChunker
+from newsdesk.index.clean import clean_article
+from newsdesk.index.dedupe import NearDuplicateIndex, minhash, story_text
+from newsdesk.index.heap import release_free_heap
+from newsdesk.index.metadata import extract_metadata
+from newsdesk.index.models import Article, IngestError, IngestReport, RawDocument
+from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents
+from newsdesk.index.repeated_lines import RepeatedLines, source_group
+from newsdesk.index.store import ArticleStore
 
 # Called after each batch with (articles read so far, characters of text read so far).
 ProgressCallback = Callable[[int, int], None]

@@ -29,9 +29,8 @@ from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 from llama_index.core.schema import MetadataMode
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.retrievers.bm25 import BM25Retriever
-
-from index.heap import release_free_heap
-from index.store import ArticleStore
+from newsdesk.index.heap import release_free_heap
+from newsdesk.index.store import ArticleStore
 
 
 class LeanBM25(bm25s.BM25):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from index.attribution import dateline, find_outlet
-from index.clean import CleanedText
-from index.dates import parse_date
-from index.models import ArticleMetadata, StatedMetadata
-from index.sentences import split_sentences
+from newsdesk.index.attribution import dateline, find_outlet
+from newsdesk.index.clean import CleanedText
+from newsdesk.index.dates import parse_date
+from newsdesk.index.models import ArticleMetadata, StatedMetadata
+from newsdesk.index.sentences import split_sentences
 
 __all__ = ["extract_metadata", "parse_date"]
 

@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from index.models import RawDocument
+from newsdesk.index.models import RawDocument
 
 _WORDS = re.compile(r"\w+")
 _RECORD_FILES = (".json", ".jsonl", ".csv")

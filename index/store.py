@@ -24,10 +24,9 @@ from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import BaseNode, MetadataMode, TextNode
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.vector_stores.chroma import ChromaVectorStore
+from newsdesk.index.chunk import article_metadata
+from newsdesk.index.models import Article
 from pydantic import BaseModel
-
-from index.chunk import article_metadata
-from index.models import Article
 
 _COSINE = {"hnsw": {"space": "cosine"}}
 # Key, in the chunk collection's metadata, of a token that changes with every write: derived indexes

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.markdown import Markdown
 
-from rag.assistant import Assistant, Turn
-from rag.filters import FilterError, describe_filters, filters_from_flags
-from rag.models import Answer, Filters
-from rag.render import render_sources
+from newsdesk.rag.assistant import Assistant, Turn
+from newsdesk.rag.filters import FilterError, describe_filters, filters_from_flags
+from newsdesk.rag.models import Answer, Filters
+from newsdesk.rag.render import render_sources
 
 HELP = (
     "Ask a question, or: /new (new conversation) · /filters [--since YYYY[-MM[-DD]]] [--until ...] "

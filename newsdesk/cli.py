@@ -14,13 +14,13 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from index.store import ArticleStore, StoreError
 from newsdesk.components import ENGINES, Components, UnknownEngine
+from newsdesk.index.store import ArticleStore, StoreError
 from newsdesk.progress import IngestProgress
+from newsdesk.rag.engines.llm import EngineUnavailable
+from newsdesk.rag.filters import FilterError, filters_from_flags, merge_filters
+from newsdesk.rag.models import Filters
 from newsdesk.settings import ConfigFileError, Settings, load_settings
-from rag.engines.llm import EngineUnavailable
-from rag.filters import FilterError, filters_from_flags, merge_filters
-from rag.models import Filters
 
 app = typer.Typer(
     name="newsdesk",
@@ -170,7 +170,7 @@ def ingest(
 
 def _read_questions(path: Path) -> list[QuestionLine]:
     """Every line of a --questions file, validated before any model is loaded."""
-    from eval.dataset import DatasetError, load_jsonl
+    from newsdesk.eval.dataset import DatasetError, load_jsonl
 
     try:
         return load_jsonl(path, QuestionLine, "questions")
@@ -277,7 +277,7 @@ def _print_stream(stream: Any) -> Any:
 
 
 def _render(answer: Any) -> str:
-    from rag.render import render_markdown
+    from newsdesk.rag.render import render_markdown
 
     return render_markdown(answer)
 
@@ -306,9 +306,9 @@ def serve(
     # Uploads and gradio's cached files stay inside the data directory; read when gradio is imported.
     os.environ["GRADIO_TEMP_DIR"] = str(settings.store / "gradio-tmp")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from ui.app import build_app
-    from ui.app import serve as serve_app
-    from ui.archive import UploadInbox
+    from newsdesk.ui.app import build_app
+    from newsdesk.ui.app import serve as serve_app
+    from newsdesk.ui.archive import UploadInbox
 
     components = Components(settings)
     build_assistant(components)  # an unknown engine or unreachable store fails before the page starts
@@ -321,9 +321,9 @@ def serve(
 
 def evaluation_markdown(components: Components, engine: str) -> str:
     """The grounding evaluation of the bundled set as a Markdown report: the UI's Evaluation tab."""
-    from eval.dataset import bundled_dataset, load_dataset
-    from eval.report import render_markdown
-    from eval.run import evaluate
+    from newsdesk.eval.dataset import bundled_dataset, load_dataset
+    from newsdesk.eval.report import render_markdown
+    from newsdesk.eval.run import evaluate
 
     path = bundled_dataset()
     assistant = components.assistant(engine or None)
@@ -456,11 +456,11 @@ def evaluate(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from eval.compare import compare, load_report
-    from eval.dataset import DatasetError, bundled_dataset, load_dataset
-    from eval.judge import LlmJudge
-    from eval.report import write_report
-    from eval.run import evaluate
+    from newsdesk.eval.compare import compare, load_report
+    from newsdesk.eval.dataset import DatasetError, bundled_dataset, load_dataset
+    from newsdesk.eval.judge import LlmJudge
+    from newsdesk.eval.report import write_report
+    from newsdesk.eval.run import evaluate
 
     path = dataset or bundled_dataset()
     try:  # every user file is checked before any model loads
@@ -562,7 +562,7 @@ def generate(
 
     Example: newsdesk eval generate --corpus ../shared/corpora/bbc/tech --n 30 --out drafts.jsonl
     """
-    from eval.generate import draft_questions
+    from newsdesk.eval.generate import draft_questions
 
     if not corpus.exists():
         fail(f"{corpus}: no such file or folder")

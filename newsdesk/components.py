@@ -11,21 +11,21 @@ from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from index.chunk import ArticleChunker
-from index.dedupe import NearDuplicateIndex
-from index.embed import check_store_encoder, load_embedder, load_tokenizer
-from index.ingest import Ingestor
-from index.lexical import LexicalIndex
-from index.models import IngestReport
-from index.store import ArticleStore, open_chroma
+from newsdesk.index.chunk import ArticleChunker
+from newsdesk.index.dedupe import NearDuplicateIndex
+from newsdesk.index.embed import check_store_encoder, load_embedder, load_tokenizer
+from newsdesk.index.ingest import Ingestor
+from newsdesk.index.lexical import LexicalIndex
+from newsdesk.index.models import IngestReport
+from newsdesk.index.store import ArticleStore, open_chroma
+from newsdesk.rag.assistant import Assistant
+from newsdesk.rag.citation_context import CitationContext
+from newsdesk.rag.engines.base import AnswerEngine
+from newsdesk.rag.engines.extractive import ExtractiveEngine
+from newsdesk.rag.engines.llm import EngineUnavailable, LLMEngine
+from newsdesk.rag.retrieve import PassageRetriever
+from newsdesk.rag.verify import CitationCheck
 from newsdesk.settings import Settings
-from rag.assistant import Assistant
-from rag.citation_context import CitationContext
-from rag.engines.base import AnswerEngine
-from rag.engines.extractive import ExtractiveEngine
-from rag.engines.llm import EngineUnavailable, LLMEngine
-from rag.retrieve import PassageRetriever
-from rag.verify import CitationCheck
 
 ENGINES = ("extractive", "local", "ollama", "openai")
 
@@ -113,7 +113,7 @@ class Components:
     def _llm(self, name: str) -> tuple[Any, str]:
         """The language model of an LLM engine and where it runs; EngineUnavailable, naming the
         setting or address, when it cannot be used."""
-        from rag.engines import llm_backends
+        from newsdesk.rag.engines import llm_backends
 
         settings = self.settings
         match name:

@@ -15,7 +15,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from index.read import iter_source_files
+from newsdesk.index.read import iter_source_files
 
 
 class IngestProgress:

@@ -18,7 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from index.read import FieldMapping
+from newsdesk.index.read import FieldMapping
 
 DEFAULT_CONFIG_FILE = Path("newsdesk.toml")
 

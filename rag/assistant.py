@@ -8,18 +8,18 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from prompts import load_prompt
-from rag.citation_context import CitationContext
-from rag.engines.base import AnswerEngine
-from rag.filters import describe_filters, merge_filters
-from rag.gate import unanswerable_reason
-from rag.injection import retrieve_evidence
-from rag.models import Answer, Filters, Passage
-from rag.question import anchor_terms, asks_when
-from rag.relative_days import resolve_relative_days
-from rag.retrieve import PassageRetriever
-from rag.stated_filters import stated_filters
-from rag.verify import CitationCheck
+from newsdesk.prompts import load_prompt
+from newsdesk.rag.citation_context import CitationContext
+from newsdesk.rag.engines.base import AnswerEngine
+from newsdesk.rag.filters import describe_filters, merge_filters
+from newsdesk.rag.gate import unanswerable_reason
+from newsdesk.rag.injection import retrieve_evidence
+from newsdesk.rag.models import Answer, Filters, Passage
+from newsdesk.rag.question import anchor_terms, asks_when
+from newsdesk.rag.relative_days import resolve_relative_days
+from newsdesk.rag.retrieve import PassageRetriever
+from newsdesk.rag.stated_filters import stated_filters
+from newsdesk.rag.verify import CitationCheck
 
 Turn = tuple[str, str]
 

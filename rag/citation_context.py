@@ -6,9 +6,9 @@ UI highlights the quote inside this context; `context_start` places it in the st
 
 from __future__ import annotations
 
-from index.sentences import split_sentences
-from index.store import ArticleStore
-from rag.models import Answer, Citation
+from newsdesk.index.sentences import split_sentences
+from newsdesk.index.store import ArticleStore
+from newsdesk.rag.models import Answer, Citation
 
 
 def with_neighbours(text: str, start: int, end: int) -> tuple[str, int]:

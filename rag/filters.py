@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
-
-from rag.models import Filters
+from newsdesk.rag.models import Filters
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 

@@ -8,8 +8,8 @@ pact" from "Iran and Syria played football": both are close to a question naming
 
 from __future__ import annotations
 
-from rag.models import Passage
-from rag.question import anchor_terms, content_terms, content_words
+from newsdesk.rag.models import Passage
+from newsdesk.rag.question import anchor_terms, content_terms, content_words
 
 
 def _matches(term: str, vocabulary: set[str]) -> bool:

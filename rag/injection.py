@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from index.sentences import split_sentences
-from rag.models import Filters, Passage
-from rag.retrieve import PassageRetriever
+from newsdesk.index.sentences import split_sentences
+from newsdesk.rag.models import Filters, Passage
+from newsdesk.rag.retrieve import PassageRetriever
 
 _INSTRUCTION = re.compile(
     r"|".join(

@@ -18,7 +18,7 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from rag.models import Answer, AnswerSentence, Citation, DatedPhrase
+from newsdesk.rag.models import Answer, AnswerSentence, Citation, DatedPhrase
 
 _WEEKDAYS = {name.lower(): number for number, name in enumerate(calendar.day_name)}
 _MONTH_NAMES = "|".join(name for name in calendar.month_name if name)

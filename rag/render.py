@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.models import Answer, Citation
+from newsdesk.rag.models import Answer, Citation
 
 
 def source_line(citation: Citation) -> str:

@@ -13,11 +13,10 @@ from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import MetadataFilters
 from llama_index.core.vector_stores.utils import build_metadata_filter_fn
-
-from index.lexical import LexicalIndex
-from index.store import ArticleStore
-from rag.filters import ArchiveCatalog, metadata_filters, resolve_filters
-from rag.models import Filters, Passage
+from newsdesk.index.lexical import LexicalIndex
+from newsdesk.index.store import ArticleStore
+from newsdesk.rag.filters import ArchiveCatalog, metadata_filters, resolve_filters
+from newsdesk.rag.models import Filters, Passage
 
 
 def _to_passage(hit: NodeWithScore) -> Passage:

@@ -26,10 +26,9 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from newsdesk.rag.models import Filters
+from newsdesk.rag.question import STOPWORDS
 from pydantic import BaseModel
-
-from rag.models import Filters
-from rag.question import STOPWORDS
 
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})

@@ -15,12 +15,11 @@ from collections.abc import Sequence
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
-
-from index.sentences import split_sentences
-from index.store import ArticleStore
-from prompts import load_prompt
-from rag.models import Answer, AnswerSentence, Citation
-from rag.question import anchor_terms, content_terms
+from newsdesk.index.sentences import split_sentences
+from newsdesk.index.store import ArticleStore
+from newsdesk.prompts import load_prompt
+from newsdesk.rag.models import Answer, AnswerSentence, Citation
+from newsdesk.rag.question import anchor_terms, content_terms
 
 _MARKER = re.compile(r"\s*\[\d+\]")
 

@@ -47,8 +47,8 @@ def test_citation_offsets_point_into_stored_article(components) -> None:  # type
 
 
 def test_citation_check_drops_a_citation_that_does_not_support_its_sentence(components) -> None:  # type: ignore[no-untyped-def]
-    from rag.models import AnswerSentence
-    from rag.verify import CitationCheck
+    from newsdesk.rag.models import AnswerSentence
+    from newsdesk.rag.verify import CitationCheck
 
     answer = components.assistant().ask("How many Syrian forces did the US-led attack kill?")
     good = answer.citations[0]

@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from newsdesk.index.chunk import article_metadata
+from newsdesk.index.clean import clean_article
+from newsdesk.index.ingest import prepare_article
+from newsdesk.index.models import RawDocument
+from newsdesk.index.read import read_file, read_text_file
+from newsdesk.index.repeated_lines import RepeatedLines, source_group
 
-from index.chunk import article_metadata
-from index.clean import clean_article
-from index.ingest import prepare_article
-from index.models import RawDocument
-from index.read import read_file, read_text_file
-from index.repeated_lines import RepeatedLines, source_group
 from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA
 
 BBC = SHARED_CORPORA / "bbc"

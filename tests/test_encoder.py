@@ -29,16 +29,15 @@ def bbc_sentences(count: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def onnx_embedder():
-    from index.embed import load_embedder
+    from newsdesk.index.embed import load_embedder
 
     return load_embedder(encoder="onnx-int8")
 
 
 @pytest.mark.skipif(not BBC.is_dir(), reason="the BBC corpus is not beside the checkout")
 def test_onnx_int8_matches_fp32_sentence_transformers(onnx_embedder) -> None:
+    from newsdesk.index.embed import packaged_model_dir
     from sentence_transformers import SentenceTransformer
-
-    from index.embed import packaged_model_dir
 
     texts = bbc_sentences(240)
     reference = SentenceTransformer(str(packaged_model_dir()), device="cpu").encode(
@@ -65,8 +64,9 @@ def test_batching_barely_changes_vectors(onnx_embedder) -> None:
 
 
 def test_encoder_setting_selects_the_class(tmp_path, monkeypatch) -> None:
-    from index.embed import UnknownEncoder, load_embedder
-    from index.onnx_encoder import OnnxMiniLMEmbedding
+    from newsdesk.index.embed import UnknownEncoder, load_embedder
+    from newsdesk.index.onnx_encoder import OnnxMiniLMEmbedding
+
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
 
@@ -82,7 +82,8 @@ def test_encoder_setting_selects_the_class(tmp_path, monkeypatch) -> None:
 
 
 def test_one_store_one_encoder(tmp_path, monkeypatch) -> None:
-    from index.embed import EncoderMismatch
+    from newsdesk.index.embed import EncoderMismatch
+
     from newsdesk.components import Components, sample_corpus_dir
     from newsdesk.settings import load_settings
 
@@ -101,7 +102,8 @@ def test_one_store_one_encoder(tmp_path, monkeypatch) -> None:
 
 
 def test_a_store_from_an_earlier_onnx_recipe_is_not_written_with_the_new_one(tmp_path) -> None:
-    from index.embed import EncoderMismatch
+    from newsdesk.index.embed import EncoderMismatch
+
     from newsdesk.components import Components, sample_corpus_dir
     from newsdesk.settings import load_settings
 

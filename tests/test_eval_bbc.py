@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.dataset import load_dataset
+from newsdesk.eval.dataset import load_dataset
+
 from tests.conftest import REPO, SHARED_CORPORA, run_cli
 from tests.test_eval_cli import independent_correctness
 

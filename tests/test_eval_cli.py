@@ -7,8 +7,9 @@ import json
 from html import escape as html_escape
 from pathlib import Path
 
-from eval.report import render_html
-from eval.score import QuestionResult, aggregate
+from newsdesk.eval.report import render_html
+from newsdesk.eval.score import QuestionResult, aggregate
+
 from tests.conftest import REPO, run_cli
 
 ABSTAINED = "The archive does not say"

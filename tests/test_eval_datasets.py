@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from newsdesk.eval.dataset import EvalQuestion, load_dataset
 
-from eval.dataset import EvalQuestion, load_dataset
 from tests.conftest import REPO, SAMPLE_CORPUS, SHARED_CORPORA
 
 DATASETS = REPO / "eval" / "datasets"

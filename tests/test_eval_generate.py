@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.dataset import EvalQuestion, load_dataset
+from newsdesk.eval.dataset import EvalQuestion, load_dataset
+
 from tests.conftest import SHARED_CORPORA, json_lines, run_cli
 
 TECH = SHARED_CORPORA / "bbc" / "tech"

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.dataset import EvalQuestion, bundled_dataset, load_dataset, matches_gold
-from eval.gate import gate
-from eval.metrics import citation_score, retrieval_score
-from eval.run import run_evaluation
-from eval.score import aggregate
-from rag.assistant import Assistant
-from rag.models import Answer, AnswerSentence, Citation, Passage
+from newsdesk.eval.dataset import EvalQuestion, bundled_dataset, load_dataset, matches_gold
+from newsdesk.eval.gate import gate
+from newsdesk.eval.metrics import citation_score, retrieval_score
+from newsdesk.eval.run import run_evaluation
+from newsdesk.eval.score import aggregate
+from newsdesk.rag.assistant import Assistant
+from newsdesk.rag.models import Answer, AnswerSentence, Citation, Passage
 
 DAYR = "How many Syrian forces did the US-led attack kill?"
 

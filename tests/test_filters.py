@@ -7,10 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from newsdesk.rag.filters import FilterError, filters_from_flags
+from newsdesk.rag.models import Filters
+from newsdesk.rag.stated_filters import stated_filters
 
-from rag.filters import FilterError, filters_from_flags
-from rag.models import Filters
-from rag.stated_filters import stated_filters
 from tests.conftest import SHARED_CORPORA, json_lines, run_cli
 
 OUTLETS = ["AFP", "Press TV", "Reuters"]

@@ -15,12 +15,12 @@ import pytest
 import Stemmer
 from llama_index.core.schema import MetadataMode
 from llama_index.retrievers.bm25 import BM25Retriever
+from newsdesk.index.chunk import ArticleChunker
+from newsdesk.index.embed import load_tokenizer
+from newsdesk.index.ingest import Ingestor
+from newsdesk.index.lexical import LeanBM25, LexicalIndex
+from newsdesk.index.repeated_lines import RepeatedLines
 
-from index.chunk import ArticleChunker
-from index.embed import load_tokenizer
-from index.ingest import Ingestor
-from index.lexical import LeanBM25, LexicalIndex
-from index.repeated_lines import RepeatedLines
 from tests.conftest import SHARED_CORPORA
 
 BBC = SHARED_CORPORA / "bbc"

@@ -105,8 +105,8 @@ def test_instruction_reaching_a_model_is_not_supported_by_any_quote(stores) -> N
 
 
 def test_instruction_sentences_are_recognised_and_news_is_not() -> None:
-    from index.sentences import split_sentences
-    from rag.injection import is_instruction
+    from newsdesk.index.sentences import split_sentences
+    from newsdesk.rag.injection import is_instruction
 
     injected = [
         line for line in INJECTED_ARTICLE.splitlines() if "instructions" in line or "AI assistant" in line

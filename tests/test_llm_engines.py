@@ -48,7 +48,7 @@ def test_grounded_answer_cites_a_tehran_article_verbatim(grounded) -> None:  # t
 
 
 def test_tokens_stream_before_the_verified_answer(grounded) -> None:  # type: ignore[no-untyped-def]
-    from rag.models import Answer
+    from newsdesk.rag.models import Answer
 
     items = list(grounded.assistant().stream(TEHRAN))
     deltas, final = items[:-1], items[-1]
@@ -80,7 +80,7 @@ def test_invented_facts_never_survive(sample_store: Path, server: FakeOpenAIServ
 
 
 def test_marker_past_the_sources_gets_no_citation(grounded) -> None:  # type: ignore[no-untyped-def]
-    from rag.engines.llm import LLMEngine
+    from newsdesk.rag.engines.llm import LLMEngine
 
     assistant = grounded.assistant()
     engine = assistant.engine
@@ -125,9 +125,10 @@ def test_cli_streams_the_draft_and_prints_the_verified_answer(sample_store: Path
 def test_unusable_engine_is_one_clear_error(
     tmp_path: Path, engine: str, settings: dict[str, str], message: str
 ) -> None:
+    from newsdesk.rag.engines.llm import EngineUnavailable
+
     from newsdesk.components import Components
     from newsdesk.settings import Settings
-    from rag.engines.llm import EngineUnavailable
 
     components = Components(Settings(store=tmp_path / "store", engine=engine, **settings))
     with pytest.raises(EngineUnavailable) as raised:

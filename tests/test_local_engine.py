@@ -37,7 +37,7 @@ def _quotes_are_verbatim(components, answer) -> None:  # type: ignore[no-untyped
 
 
 def test_tehran_question_is_answered_from_a_tehran_article(local) -> None:  # type: ignore[no-untyped-def]
-    from rag.models import Answer
+    from newsdesk.rag.models import Answer
 
     items = list(local.assistant().stream("Who met in Tehran and when?"))
     answer = items[-1]

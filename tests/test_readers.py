@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from index.ingest import prepare_article
-from index.models import RawDocument
-from index.read import FieldMapping, UnreadableSource, read_documents, read_file, read_text_file
+from newsdesk.index.ingest import prepare_article
+from newsdesk.index.models import RawDocument
+from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents, read_file, read_text_file
+
 from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA, run_cli
 
 REUTERS = SHARED_CORPORA / "reuters" / "reuters-000.json"

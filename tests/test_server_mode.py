@@ -66,9 +66,8 @@ def test_a_server_that_is_not_running_is_one_clear_line(command: list[str], tmp_
 
 def test_chunk_writes_are_batched_under_the_server_max_batch_size(chroma_url: str, tmp_path: Path) -> None:
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
-    from index.models import Article
-    from index.store import ArticleStore, open_chroma
+    from newsdesk.index.models import Article
+    from newsdesk.index.store import ArticleStore, open_chroma
 
     client = open_chroma(tmp_path, chroma_url)
     store = ArticleStore(client, prefix="batching")

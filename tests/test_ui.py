@@ -11,12 +11,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from newsdesk.rag.models import Answer, AnswerSentence, Citation
+from newsdesk.ui.archive import UploadInbox
+from newsdesk.ui.cards import answer_message_html, notice_html
 
-from rag.models import Answer, AnswerSentence, Citation
 from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA, TEHRAN_ARTICLES
 from tests.ui_server import copy_store, newsdesk_server
-from ui.archive import UploadInbox
-from ui.cards import answer_message_html, notice_html
 
 TEHRAN = "Who met in Tehran and when?"
 UNANSWERABLE = "What did the Turkish foreign minister say in Ankara?"

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from newsdesk.index.models import IngestReport
+from newsdesk.index.read import iter_source_files
+from newsdesk.ui.archive import UPLOAD_SUFFIXES, UploadInbox, ingest_uploads, report_markdown, status_markdown
+from newsdesk.ui.chat import BadRequest, ChatService, parse_filters
 
-from index.models import IngestReport
-from index.read import iter_source_files
 from newsdesk.components import ENGINES, Components
-from ui.archive import UPLOAD_SUFFIXES, UploadInbox, ingest_uploads, report_markdown, status_markdown
-from ui.chat import BadRequest, ChatService, parse_filters
 
 Evaluation = Callable[[str], str]
 """engine name → the grounding evaluation's report as Markdown."""

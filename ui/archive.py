@@ -13,10 +13,10 @@ import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from index.models import IngestError, IngestReport
-from index.read.formats import SUPPORTED_LIST, SUPPORTED_SUFFIXES
-from index.store import StoreSummary
-from ui.cards import escape_text
+from newsdesk.index.models import IngestError, IngestReport
+from newsdesk.index.read.formats import SUPPORTED_LIST, SUPPORTED_SUFFIXES
+from newsdesk.index.store import StoreSummary
+from newsdesk.ui.cards import escape_text
 
 UPLOAD_SUFFIXES = tuple(sorted(SUPPORTED_SUFFIXES))
 

@@ -12,8 +12,8 @@ import html
 import re
 from collections.abc import Callable
 
-from rag.models import Answer, Citation
-from rag.render import source_line
+from newsdesk.rag.models import Answer, Citation
+from newsdesk.rag.render import source_line
 
 ArticleText = Callable[[str], str | None]
 """doc_id → the stored article's text, or None when the store no longer has it."""

@@ -10,13 +10,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from newsdesk.rag.assistant import Assistant
+from newsdesk.rag.models import Answer, Filters
+from newsdesk.rag.render import render_markdown
+from newsdesk.ui.cards import answer_message_html, escape_text
 from pydantic import ValidationError
 
 from newsdesk.components import Components
-from rag.assistant import Assistant
-from rag.models import Answer, Filters
-from rag.render import render_markdown
-from ui.cards import answer_message_html, escape_text
 
 Message = dict[str, Any]
 """A gr.Chatbot message: {"role": "user" | "assistant", "content": str}."""

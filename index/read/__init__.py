@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from index.models import RawDocument
-from index.read.archive import read_zip
-from index.read.discover import iter_source_files
-from index.read.errors import UnreadableSource
-from index.read.formats import ARCHIVE_SUFFIXES, SUPPORTED_SUFFIXES, read_document_bytes
-from index.read.limits import MAX_FILE_BYTES, too_large
-from index.read.records import FieldMapping, RecordResult
+from newsdesk.index.models import RawDocument
+from newsdesk.index.read.archive import read_zip
+from newsdesk.index.read.discover import iter_source_files
+from newsdesk.index.read.errors import UnreadableSource
+from newsdesk.index.read.formats import ARCHIVE_SUFFIXES, SUPPORTED_SUFFIXES, read_document_bytes
+from newsdesk.index.read.limits import MAX_FILE_BYTES, too_large
+from newsdesk.index.read.records import FieldMapping, RecordResult
 
 __all__ = [
     "MAX_FILE_BYTES",

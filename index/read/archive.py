@@ -6,10 +6,10 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from index.read.errors import UnreadableSource
-from index.read.formats import DOCUMENT_SUFFIXES, read_document_bytes
-from index.read.limits import too_large
-from index.read.records import FieldMapping, RecordResult
+from newsdesk.index.read.errors import UnreadableSource
+from newsdesk.index.read.formats import DOCUMENT_SUFFIXES, read_document_bytes
+from newsdesk.index.read.limits import too_large
+from newsdesk.index.read.records import FieldMapping, RecordResult
 
 
 def _is_member_article(info: zipfile.ZipInfo) -> bool:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import codecs
 
 import charset_normalizer
-
-from index.read.errors import UnreadableSource
+from newsdesk.index.read.errors import UnreadableSource
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # When several legacy encodings read a short text equally well (é is 0xE9 in all of them), the

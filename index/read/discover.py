@@ -6,8 +6,8 @@ import glob
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from index.read.errors import UnreadableSource
-from index.read.formats import SUPPORTED_LIST, SUPPORTED_SUFFIXES
+from newsdesk.index.read.errors import UnreadableSource
+from newsdesk.index.read.formats import SUPPORTED_LIST, SUPPORTED_SUFFIXES
 
 _GLOB_CHARACTERS = frozenset("*?[")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 
-from index.models import RawDocument
-from index.read.decode import decode_text
-from index.read.errors import UnreadableSource
-from index.read.html import read_html
-from index.read.records import FieldMapping, RecordResult, read_csv, read_json, read_jsonl
+from newsdesk.index.models import RawDocument
+from newsdesk.index.read.decode import decode_text
+from newsdesk.index.read.errors import UnreadableSource
+from newsdesk.index.read.html import read_html
+from newsdesk.index.read.records import FieldMapping, RecordResult, read_csv, read_json, read_jsonl
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from index.models import RawDocument, StatedMetadata
-from index.read.decode import decode_text
-from index.read.errors import UnreadableSource
+from newsdesk.index.models import RawDocument, StatedMetadata
+from newsdesk.index.read.decode import decode_text
+from newsdesk.index.read.errors import UnreadableSource
 
 
 def read_html(data: bytes, source: str) -> RawDocument:

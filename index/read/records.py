@@ -15,11 +15,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from newsdesk.index.models import RawDocument, StatedMetadata
+from newsdesk.index.read.decode import decode_text
+from newsdesk.index.read.errors import UnreadableSource
 from pydantic import BaseModel, Field
-
-from index.models import RawDocument, StatedMetadata
-from index.read.decode import decode_text
-from index.read.errors import UnreadableSource
 
 RecordResult = RawDocument | UnreadableSource
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from rag.models import Answer, Passage
+from newsdesk.rag.models import Answer, Passage
 
 
 class AnswerEngine(Protocol):

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
-
-from index.sentences import split_sentences
-from prompts import load_prompt
-from rag.models import Answer, AnswerSentence, Citation, Passage
-from rag.question import anchor_terms, asks_when, content_terms, mentions_time
+from newsdesk.index.sentences import split_sentences
+from newsdesk.prompts import load_prompt
+from newsdesk.rag.models import Answer, AnswerSentence, Citation, Passage
+from newsdesk.rag.question import anchor_terms, asks_when, content_terms, mentions_time
 
 _MIN_WORDS = 5  # shorter "sentences" are captions, labels and datelines
 

@@ -22,12 +22,11 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 from llama_index.core.prompts import PromptTemplate
-
-from index.sentences import split_sentences
-from prompts import load_prompt
-from rag.injection import is_instruction
-from rag.models import Answer, AnswerSentence, Citation, Passage
-from rag.question import anchor_terms, content_terms
+from newsdesk.index.sentences import split_sentences
+from newsdesk.prompts import load_prompt
+from newsdesk.rag.injection import is_instruction
+from newsdesk.rag.models import Answer, AnswerSentence, Citation, Passage
+from newsdesk.rag.question import anchor_terms, content_terms
 
 ABSTAIN_MARKER = "The archive does not say."
 _MARKER_GROUP = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")

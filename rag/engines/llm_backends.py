@@ -13,9 +13,8 @@ from typing import Any
 
 import httpx
 from llama_index.core.llms import LLM
-
-from rag.engines.llm import EngineUnavailable, connection_problem
-from rag.engines.packaged_model import INSTALL_HINT, PackagedModelError, packaged_model_path
+from newsdesk.rag.engines.llm import EngineUnavailable, connection_problem
+from newsdesk.rag.engines.packaged_model import INSTALL_HINT, PackagedModelError, packaged_model_path
 
 MAX_NEW_TOKENS = 256
 TEMPERATURE = 0.0  # the same question gets the same answer: evaluation and tests depend on it
