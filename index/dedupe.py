@@ -86,7 +86,7 @@ def minhash(text: str) -> MinHash:
 
 
 class NearDuplicateIndex:
-    def __init__(self, path: Path, store: ArticleStore, threshold: float = 0.8) -> None:
+    def __init__(self, path: Path, store: ArticleStore, threshold: float) -> None:
         self.path = path
         self.store = store
         self.threshold = threshold
