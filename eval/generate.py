@@ -22,8 +22,10 @@ from pathlib import Path
 from newsdesk.eval.dataset import EvalQuestion
 from newsdesk.index.ingest import prepare_article
 from newsdesk.index.models import Article
-from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents
+from newsdesk.index.read import UnreadableSource, read_documents
 from newsdesk.index.sentences import split_sentences
+
+from newsdesk.settings import FieldMapping
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(

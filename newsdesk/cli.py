@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, get_args
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -14,13 +15,21 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from newsdesk.components import ENGINES, Components, UnknownEngine
+from newsdesk.components import Components
 from newsdesk.index.store import ArticleStore, StoreError
 from newsdesk.progress import IngestProgress
 from newsdesk.rag.engines.llm import EngineUnavailable
 from newsdesk.rag.filters import FilterError, filters_from_flags, merge_filters
 from newsdesk.rag.models import Filters
-from newsdesk.settings import ConfigFileError, Settings, load_settings
+from newsdesk.settings import (
+    ConfigFileError,
+    DeprecatedSettingName,
+    EngineName,
+    Settings,
+    engine_name,
+    env_name,
+    load_settings,
+)
 
 app = typer.Typer(
     name="newsdesk",
@@ -33,16 +42,43 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 StoreOption = Annotated[
-    Path | None, typer.Option("--store", help="Data directory [env NEWSDESK_STORE].", show_default=False)
+    Path | None,
+    typer.Option("--store", help=f"Data directory (env {env_name('store', 'path')}).", show_default=False),
 ]
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="TOML config file [env NEWSDESK_CONFIG].", show_default=False)
+    Path | None, typer.Option("--config", help="TOML config file (env NEWSDESK_CONFIG).", show_default=False)
 ]
 ChromaOption = Annotated[
     str | None,
-    typer.Option("--chroma-url", help="Chroma server URL [env NEWSDESK_CHROMA_URL].", show_default=False),
+    typer.Option(
+        "--chroma-url",
+        help=f"Chroma server URL (env {env_name('store', 'chroma_url')}).",
+        show_default=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+AuthOption = Annotated[
+    str | None,
+    typer.Option(
+        "--auth", help=f'Require a login "user:pass" (env {env_name("serve", "auth")}).', show_default=False
+    ),
+]
+TopKOption = Annotated[
+    int | None,
+    typer.Option(
+        "--top-k",
+        help=f"Chunks to retrieve (env {env_name('retrieval', 'top_k')}).",
+        show_default=False,
+    ),
+]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help=f"Answer engine: {', '.join(get_args(EngineName))} (env {env_name('engine', 'mode')}).",
+        show_default=False,
+    ),
+]
 
 
 SinceOption = Annotated[
@@ -85,17 +121,45 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def store_flags(store: Path | None, chroma_url: str | None) -> dict[str, Any]:
+    """The --store and --chroma-url flags as the `store` settings group."""
+    return {"path": store, "chroma_url": chroma_url}
+
+
 def settings_from(config: Path | None, **flags: Any) -> Settings:
-    """Settings from every source, with user mistakes turned into one clear line."""
+    """Settings from every source (`flags` by group, as `load_settings` takes them), with user mistakes
+    turned into one clear line, and one line for each deprecated setting name used."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecatedSettingName)
+        try:
+            settings: Settings | None = load_settings(config, **flags)
+            problem = ""
+        except ConfigFileError as error:
+            settings, problem = None, str(error)
+        except ValidationError as error:
+            settings, problem = (
+                None,
+                "invalid setting: "
+                + "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
+                ),
+            )
+    for warning in caught:
+        if issubclass(warning.category, DeprecatedSettingName):
+            err.print(f"newsdesk: {warning.message}", highlight=False, markup=False)
+        else:  # not ours to word: shown as Python would have shown it
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    if settings is None:
+        fail(problem)
+    return settings
+
+
+def checked_engine(flag: str, name: str) -> EngineName:
+    """An engine name given by `flag`, or exit 2 naming the choices: before any model loads."""
     try:
-        return load_settings(config, **flags)
-    except ConfigFileError as error:
-        fail(str(error))
+        return engine_name(name)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
-        )
-        fail(f"invalid setting: {problems}")
+        fail(f"{flag}: " + "; ".join(e["msg"] for e in error.errors()))
 
 
 def open_store(components: Components) -> ArticleStore:
@@ -107,14 +171,12 @@ def open_store(components: Components) -> ArticleStore:
 
 
 def build_assistant(components: Components) -> Any:
-    """The assistant; an unknown engine name, then an unreachable store, fail before any model loads."""
-    name = components.settings.engine
-    if name not in ENGINES:
-        fail(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    """The assistant; an unreachable store, then an unavailable engine, fail before any model loads.
+    (An unknown engine name never gets this far: the settings refuse it.)"""
     open_store(components)
     try:
         return components.assistant()
-    except (UnknownEngine, EngineUnavailable) as error:
+    except EngineUnavailable as error:
         fail(str(error))
 
 
@@ -144,7 +206,7 @@ def ingest(
 
     Example: newsdesk ingest ~/archive/2016 notes.md "../shared/corpora/reuters/*.json"
     """
-    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    components = Components(settings_from(config, store=store_flags(store, chroma_url)))
     open_store(components)  # first: a Chroma server that is down fails before the tokenizer loads
     try:
         if as_json:
@@ -182,10 +244,8 @@ def _read_questions(path: Path) -> list[QuestionLine]:
 def ask(
     question: Annotated[str | None, typer.Argument(help="The question.", show_default=False)] = None,
     as_json: JsonOption = False,
-    top_k: Annotated[
-        int | None, typer.Option("--top-k", help="Chunks to retrieve.", show_default=False)
-    ] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="Answer engine.", show_default=False)] = None,
+    top_k: TopKOption = None,
+    engine: EngineOption = None,
     questions: Annotated[
         Path | None,
         typer.Option(
@@ -211,11 +271,13 @@ def ask(
     flags = read_filters(since, until, outlet, source)
     batch = _read_questions(questions) if questions else [QuestionLine(question=question or "")]
     components = Components(
-        settings_from(config, store=store, chroma_url=chroma_url, top_k=top_k, engine=engine)
+        settings_from(
+            config, store=store_flags(store, chroma_url), retrieval={"top_k": top_k}, engine={"mode": engine}
+        )
     )
     assistant = build_assistant(components)
     if components.ensure_sample_corpus() is not None:
-        err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store}[/]")
+        err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store.path}[/]")
     for item in batch:
         # A line's own filters win over the flags (see merge_filters).
         filters = merge_filters(item.filters, flags)
@@ -239,10 +301,8 @@ def chat(
     until: UntilOption = None,
     outlet: OutletOption = None,
     source: SourceOption = None,
-    top_k: Annotated[
-        int | None, typer.Option("--top-k", help="Chunks to retrieve.", show_default=False)
-    ] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="Answer engine.", show_default=False)] = None,
+    top_k: TopKOption = None,
+    engine: EngineOption = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     config: ConfigOption = None,
@@ -256,11 +316,13 @@ def chat(
 
     filters = read_filters(since, until, outlet, source)
     components = Components(
-        settings_from(config, store=store, chroma_url=chroma_url, top_k=top_k, engine=engine)
+        settings_from(
+            config, store=store_flags(store, chroma_url), retrieval={"top_k": top_k}, engine={"mode": engine}
+        )
     )
     assistant = build_assistant(components)
     if components.ensure_sample_corpus() is not None:
-        err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store}[/]")
+        err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store.path}[/]")
     run_chat(assistant, filters, out)
 
 
@@ -288,10 +350,7 @@ def serve(
         str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 7860,
-    auth: Annotated[
-        str | None,
-        typer.Option("--auth", help='Require a login "user:pass" [env NEWSDESK_AUTH].', show_default=False),
-    ] = None,
+    auth: AuthOption = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     config: ConfigOption = None,
@@ -302,9 +361,9 @@ def serve(
     """
     import os
 
-    settings = settings_from(config, store=store, chroma_url=chroma_url, auth=auth)
+    settings = settings_from(config, store=store_flags(store, chroma_url), serve={"auth": auth})
     # Uploads and gradio's cached files stay inside the data directory; read when gradio is imported.
-    os.environ["GRADIO_TEMP_DIR"] = str(settings.store / "gradio-tmp")
+    os.environ["GRADIO_TEMP_DIR"] = str(settings.store.path / "gradio-tmp")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from newsdesk.ui.app import build_app
     from newsdesk.ui.app import serve as serve_app
@@ -313,21 +372,10 @@ def serve(
     components = Components(settings)
     build_assistant(components)  # an unknown engine or unreachable store fails before the page starts
     components.ensure_sample_corpus()
-    inbox = UploadInbox(settings.store / "uploads", settings.upload_max_mb)
-    page = build_app(components, inbox, run_evaluation=lambda engine: evaluation_markdown(components, engine))
-    err.print(f"Newsdesk on http://{host}:{port}/" + (" (login required)" if settings.auth else ""))
+    inbox = UploadInbox(settings.store.path / "uploads", settings.serve.upload_max_mb)
+    page = build_app(components, inbox)
+    err.print(f"Newsdesk on http://{host}:{port}/" + (" (login required)" if settings.serve.auth else ""))
     serve_app(page, components, host, port)
-
-
-def evaluation_markdown(components: Components, engine: str) -> str:
-    """The grounding evaluation of the bundled set as a Markdown report: the UI's Evaluation tab."""
-    from newsdesk.eval.dataset import bundled_dataset, load_dataset
-    from newsdesk.eval.report import render_markdown
-    from newsdesk.eval.run import evaluate
-
-    path = bundled_dataset()
-    assistant = components.assistant(engine or None)
-    return render_markdown(evaluate([assistant], load_dataset(path), str(path), components.settings))
 
 
 @app.command()
@@ -341,9 +389,10 @@ def status(
 
     Example: newsdesk status --json
     """
-    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    components = Components(settings_from(config, store=store_flags(store, chroma_url)))
     summary = open_store(components).summary()
-    location = {"store": str(components.settings.store), "chroma_url": components.settings.chroma_url}
+    where = components.settings.store
+    location = {"store": str(where.path), "chroma_url": where.chroma_url}
     if as_json:
         print_json({**summary.model_dump(mode="json"), **location})
         return
@@ -379,7 +428,7 @@ def show(
 
     Example: newsdesk show ~/archive/2016/tehran.txt
     """
-    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    components = Components(settings_from(config, store=store_flags(store, chroma_url)))
     articles = open_store(components)
     article = articles.find_article(source)
     if article is None:
@@ -409,7 +458,9 @@ eval_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(eval_app, name="eval")
-GateOption = Annotated[float | None, typer.Option(help="Release gate threshold.", show_default=False)]
+GateOption = Annotated[
+    float | None, typer.Option(help="Release gate threshold (env NEWSDESK_GATE__*).", show_default=False)
+]
 
 
 @eval_app.callback(invoke_without_command=True)
@@ -437,9 +488,7 @@ def evaluate(
         str | None,
         typer.Option("--judge", help="Engine whose LLM second-checks citations.", show_default=False),
     ] = None,
-    top_k: Annotated[
-        int | None, typer.Option("--top-k", help="Chunks to retrieve.", show_default=False)
-    ] = None,
+    top_k: TopKOption = None,
     min_correctness: GateOption = None,
     min_citation_recall: GateOption = None,
     min_citation_precision: GateOption = None,
@@ -468,33 +517,32 @@ def evaluate(
         earlier = load_report(compare_with) if compare_with else None
     except DatasetError as error:
         fail(str(error))
-    names = list(dict.fromkeys(engines or []))
+    names = [checked_engine("--engine", name) for name in dict.fromkeys(engines or [])]
+    referee_engine = checked_engine("--judge", judge) if judge else None
     settings = settings_from(
         config,
-        store=store,
-        chroma_url=chroma_url,
-        top_k=top_k,
-        engine=names[0] if names else None,
-        eval_min_correctness=min_correctness,
-        eval_min_citation_recall=min_citation_recall,
-        eval_min_citation_precision=min_citation_precision,
-        eval_max_unsupported_share=max_unsupported,
-        eval_min_abstention_accuracy=min_abstention_accuracy,
-        eval_min_recall_at_k=min_recall_at_k,
+        store=store_flags(store, chroma_url),
+        retrieval={"top_k": top_k},
+        engine={"mode": names[0] if names else None},
+        gate={
+            "min_correctness": min_correctness,
+            "min_citation_recall": min_citation_recall,
+            "min_citation_precision": min_citation_precision,
+            "max_unsupported_share": max_unsupported,
+            "min_abstention_accuracy": min_abstention_accuracy,
+            "min_recall_at_k": min_recall_at_k,
+        },
     )
     components = Components(settings)
-    for name in [*names, *([judge] if judge else [])]:
-        if name not in ENGINES:
-            fail(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
     assistants = [build_assistant(components)]
     assistants += [components.assistant(name) for name in names[1:]]
     components.ensure_sample_corpus()
     referee = None
-    if judge:
-        referee = LlmJudge.of_engine(components.engine(judge))
+    if referee_engine:
+        referee = LlmJudge.of_engine(components.engine(referee_engine))
         if referee is None:
             err.print(f"[dim]--judge {judge}: this engine has no language model; no second opinion.[/]")
-    summary = evaluate(assistants, questions, str(path), settings, judge=referee)
+    summary = evaluate(assistants, questions, str(path), settings.gate, judge=referee)
     if earlier is not None:
         summary["compare"] = {"against": str(compare_with), **compare(summary, earlier)}
     if report is not None:

@@ -47,7 +47,9 @@ def _store(root: Path, injected: bool, openai_base_url: str):  # type: ignore[no
     shutil.copytree(SAMPLE_CORPUS, corpus)
     if injected:
         (corpus / "wheat_harvest.txt").write_text(INJECTED_ARTICLE, encoding="utf-8")
-    components = Components(load_settings(store=root / "store", openai_base_url=openai_base_url))
+    components = Components(
+        load_settings(store={"path": root / "store"}, engine={"openai_base_url": openai_base_url})
+    )
     report = components.ingestor.ingest([corpus])
     assert report.documents == (4 if injected else 3) and not report.errors
     return components

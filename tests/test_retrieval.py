@@ -11,7 +11,7 @@ from tests.conftest import run_cli
 
 
 def test_lexical_index_is_built_beside_the_store_and_current(components) -> None:  # type: ignore[no-untyped-def]
-    assert components.lexical.directory.is_relative_to(components.settings.store)
+    assert components.lexical.directory.is_relative_to(components.settings.store.path)
     assert components.lexical.is_current()
 
 

@@ -33,7 +33,7 @@ def newsdesk_server(store: Path, *args: str, timeout: float = 180.0) -> Iterator
     """Run `newsdesk serve --store STORE ARGS...`; yield its URL once the page answers."""
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    env.pop("NEWSDESK_AUTH", None)
+    env.pop("NEWSDESK_SERVE__AUTH", None)
     with server_process(
         [sys.executable, "-m", "newsdesk", "serve", "--store", str(store), "--port", str(port), *args],
         store.parent / f"{store.name}-serve-{port}.log",
