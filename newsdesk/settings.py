@@ -23,6 +23,7 @@ from pydantic import (
     WrapValidator,
     field_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
@@ -277,7 +278,7 @@ class LegacyEnvironment(PydanticBaseSettingsSource):
     """The flat `NEWSDESK_*` names of earlier releases, regrouped, one warning per name used.
     Below the grouped names: when both are set, the new name wins."""
 
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         raise NotImplementedError  # __call__ reads every name at once
 
     def __call__(self) -> dict[str, Any]:
