@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.servers import free_port
 from tests.conftest import SAMPLE_CORPUS, TEHRAN_ARTICLES, run_cli
-from tests.server_process import free_port
 
 
 def test_ingest_ask_and_reingest_through_a_chroma_server(chroma_url: str, tmp_path: Path) -> None:
