@@ -16,6 +16,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from newsdesk.components import Components
+from newsdesk.index.embed import encoder_needs_export
 from newsdesk.index.store import ArticleStore, StoreError
 from newsdesk.progress import IngestProgress
 from newsdesk.rag.engines.llm import EngineUnavailable
@@ -170,10 +171,17 @@ def open_store(components: Components) -> ArticleStore:
         fail(str(error), code=1)
 
 
+def announce_encoder_export(components: Components) -> None:
+    """One line before the encoder's one-time export, so that a first run's wait is explained."""
+    if encoder_needs_export(components.settings.ingest.embed_model, components.settings.ingest.encoder):
+        err.print("[dim]Preparing the encoder (first run only, about half a minute)…[/]")
+
+
 def build_assistant(components: Components) -> Any:
     """The assistant; an unreachable store, then an unavailable engine, fail before any model loads.
     (An unknown engine name never gets this far: the settings refuse it.)"""
     open_store(components)
+    announce_encoder_export(components)
     try:
         return components.assistant()
     except EngineUnavailable as error:
@@ -208,6 +216,7 @@ def ingest(
     """
     components = Components(settings_from(config, store=store_flags(store, chroma_url)))
     open_store(components)  # first: a Chroma server that is down fails before the tokenizer loads
+    announce_encoder_export(components)
     try:
         if as_json:
             report = components.ingestor.ingest(paths, prune=prune)
