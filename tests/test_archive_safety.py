@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -156,3 +157,131 @@ def test_kill_9_at_any_point_of_an_update_then_rerun(
     rerun = ingest_json(store, "--prune", str(update_scenario["folder"]))
     assert rerun["errors"] == []
     assert store_state(store) == update_scenario["reference"]
+
+
+# 3. one oversized record is refused on its own; the rest of the batch goes in; memory stays bounded --
+def test_an_oversized_record_is_refused_alone_and_memory_stays_bounded(tmp_path: Path) -> None:
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    good = reuters_records(3, first=200)
+    huge_body = ("Oil prices rose again on Monday as traders weighed supply. " * 520_000)[: 30 * 1024 * 1024]
+    lines = [
+        json.dumps(good[0]),
+        json.dumps({**good[1], "id": "huge", "body": huge_body}),
+        json.dumps(good[2]),
+    ]
+    (folder / "wire.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cell = "Shares fell sharply in early trading. " * 280_000  # ~10 MB in one CSV cell
+    rows = ["title,body", 'Markets,"Stocks closed higher after a volatile session."', f"Big,{cell}"]
+    (folder / "table.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    shutil.copy(BBC / "tech" / "001.txt", folder / "story.txt")
+    probe = (
+        "import atexit, resource, sys\n"
+        "atexit.register(lambda: sys.stderr.write("
+        "f'\\nmaxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+        "from newsdesk.cli import main\n"
+        "sys.argv = ['newsdesk', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, "ingest", "--store", str(tmp_path / "store"), "--json", str(folder)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    refused = {error["source"].rsplit("/", 1)[1]: error["reason"] for error in report["errors"]}
+    assert set(refused) == {"wire.jsonl#huge", "table.csv#2"}
+    assert all("the limit is 2 MB" in reason for reason in refused.values())
+    assert report["added"] == 4, report  # two wire records, one table row, the story
+    peak_mb = int(result.stderr.rsplit("maxrss_kb=", 1)[1].split()[0]) / 1024
+    assert peak_mb < 1200, f"ingest peaked at {peak_mb:.0f} MB"
+
+
+# 5. the near-duplicate index is usable from any thread (the web server ingests in worker threads) ------
+def test_ingests_from_different_threads_share_one_near_duplicate_index(tmp_path: Path) -> None:
+    from newsdesk.components import Components
+    from newsdesk.settings import load_settings
+
+    components = Components(load_settings(store=tmp_path / "store"))
+    reports: list = []
+    errors: list[BaseException] = []
+
+    def ingest(path: Path) -> None:
+        try:
+            reports.append(components.ingestor.ingest([path]))
+        except BaseException as error:
+            errors.append(error)
+
+    for path in sorted((BBC / "sport").glob("*.txt"))[:3]:
+        worker = threading.Thread(target=ingest, args=(path,))
+        worker.start()
+        worker.join()
+    assert errors == []
+    assert [report.added for report in reports] == [1, 1, 1]
+
+
+# 6. a second writer waits for the first one's batch, says so, and then goes on -------------------------
+def test_a_writer_waits_for_another_writers_batch_and_says_so(tmp_path: Path) -> None:
+    from newsdesk.index.writers import StoreWriters
+
+    store = tmp_path / "store"
+    ingest_json(store, str(BBC / "tech" / "002.txt"))
+    holder = StoreWriters(store / "newsdesk-writers")
+    with holder.batch():
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "newsdesk",
+                "ingest",
+                "--store",
+                str(store),
+                "--json",
+                str(BBC / "tech" / "003.txt"),
+            ],
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(20)  # long enough to load the models and reach its first write
+        assert process.poll() is None, "the second writer did not wait for the lock"
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    assert f"waiting for pid {os.getpid()}" in stderr
+    assert json.loads(stdout)["documents"] == 2
+
+
+# 7. readers always see a whole lexical index while another process rebuilds it --------------------
+def test_a_reader_never_sees_a_half_swapped_lexical_index(tmp_path: Path) -> None:
+    from newsdesk.components import Components
+    from newsdesk.settings import load_settings
+
+    store = tmp_path / "store"
+    ingest_json(store, *(str(path) for path in sorted((BBC / "politics").glob("*.txt"))[:30]))
+    writer = Components(load_settings(store=store)).lexical
+    reader = Components(load_settings(store=store)).lexical
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def rebuild_again_and_again() -> None:
+        while not stop.is_set():
+            writer.rebuild()
+
+    rebuilding = threading.Thread(target=rebuild_again_and_again)
+    rebuilding.start()
+    try:
+        for _ in range(60):
+            reader._loaded = None  # as a fresh process would: load from disk each time
+            try:
+                index = reader.load()
+                assert index is not None and len(index.corpus) > 0
+            except BaseException as error:
+                failures.append(error)
+    finally:
+        stop.set()
+        rebuilding.join()
+    assert failures == []
