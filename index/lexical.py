@@ -16,7 +16,6 @@ is then built in place (`LeanBM25`), at the size of the finished index.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import time
@@ -187,9 +186,9 @@ class LexicalIndex:
         if token_ids:
             bm25 = LeanBM25()
             bm25.index((token_ids, vocabulary), show_progress=False)
-            # bm25s logs a warning when k exceeds the corpus; the retriever clamps k itself.
-            logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
             # No corpus in memory: persist writes the scores, vocabulary and parameters beside ours.
+            # k = 1, never more than the chunks, so that BM25Retriever has no k to clamp and warn about,
+            # here or when it is loaded (`retriever` asks for its own k, clamped to the corpus).
             BM25Retriever(existing_bm25=bm25, similarity_top_k=1).persist(str(staging))
             del bm25
         else:
@@ -236,7 +235,6 @@ class LexicalIndex:
             # the same size is reloaded too.
             if self._loaded is not None and self._loaded[0] == stamp:
                 return self._loaded[1]
-            logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
             try:
                 self._loaded = (stamp, BM25Retriever.from_persist_dir(str(version), show_progress=False))
             except FileNotFoundError:

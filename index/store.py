@@ -116,15 +116,6 @@ class ArticleStore:
     def count_chunks(self) -> int:
         return self._chunks.count()
 
-    def has_article(self, doc_id: str) -> bool:
-        return bool(self._articles.get(ids=[doc_id], include=[])["ids"])
-
-    def find_by_source(self, source: str) -> StoredArticle | None:
-        found = self._articles.get(where={"source": source}, include=["metadatas"], limit=1)
-        if not found["ids"]:
-            return None
-        return StoredArticle(doc_id=found["ids"][0], text="", metadata=dict(found["metadatas"][0]))
-
     def get_article(self, doc_id: str) -> StoredArticle | None:
         found = self._articles.get(ids=[doc_id], include=["documents", "metadatas"])
         if not found["ids"]:
@@ -322,10 +313,6 @@ class ArticleStore:
             offset += len(page["ids"])
 
     # --- writing -------------------------------------------------------------------------------
-    def put_article(self, article: Article, chunks: list[TextNode]) -> None:
-        """Store one article and its embedded chunks (see put_articles)."""
-        self.put_articles([(article, chunks)])
-
     def put_articles(self, items: list[tuple[Article, list[TextNode]]]) -> None:
         """Store articles with their embedded chunks, replacing earlier chunks of the same ids.
 
@@ -366,9 +353,6 @@ class ArticleStore:
             "written_ns": time.time_ns(),
         }
         return article.doc_id, article.text, metadata, centroid.tolist()
-
-    def delete_article(self, doc_id: str) -> None:
-        self.delete_articles([doc_id])
 
     def delete_articles(self, doc_ids: list[str]) -> None:
         """Remove articles: their records first (they stop being complete), then their chunks."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from newsdesk.index.models import RawDocument
 from newsdesk.index.read.archive import read_zip
 from newsdesk.index.read.discover import iter_source_files
 from newsdesk.index.read.errors import UnreadableSource
@@ -28,7 +27,6 @@ __all__ = [
     "iter_source_files",
     "read_documents",
     "read_file",
-    "read_text_file",
 ]
 
 
@@ -73,12 +71,3 @@ def read_documents(
                 yield UnreadableSource(result.source, problem)
             else:
                 yield result
-
-
-def read_text_file(path: Path) -> RawDocument:
-    """Read one file that holds exactly one article; raise UnreadableSource when it cannot be read."""
-    for result in read_file(path):
-        if isinstance(result, UnreadableSource):
-            raise result
-        return result
-    raise UnreadableSource(str(path), "no article in file")

@@ -25,7 +25,7 @@ RecordResult = RawDocument | UnreadableSource
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
 _LABEL_SEPARATORS = re.compile(r"[;,|]")
 # News bodies can be longer than csv's default 128 KB field limit; a file is at most 50 MB anyway.
-csv.field_size_limit(64 * 1024 * 1024)
+_CSV_FIELD_LIMIT = 64 * 1024 * 1024
 
 
 class FieldMapping(BaseModel):
@@ -181,6 +181,9 @@ def read_jsonl(data: bytes, source: str, mapping: FieldMapping) -> Iterator[Reco
 
 def read_csv(data: bytes, source: str, mapping: FieldMapping) -> Iterator[RecordResult]:
     """A header row naming the fields, then one article a row (a quoted body may span lines)."""
+    # The csv module's field limit is process-wide, with no per-reader setting: raised here, where a
+    # CSV file is read (never lowered, should the application have raised it further), not at import.
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
     text = decode_text(data, source)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
