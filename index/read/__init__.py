@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from newsdesk.index.models import RawDocument
 from newsdesk.index.read.archive import read_zip
 from newsdesk.index.read.discover import iter_source_files
 from newsdesk.index.read.errors import UnreadableSource
