@@ -116,6 +116,7 @@ def _json_values(text: str, source: str) -> Iterator[tuple[int, Any]]:
         return UnreadableSource(
             source,
             f"truncated or malformed JSON {where}: {error.msg} (line {error.lineno} column {error.colno})",
+            file_incomplete=True,
         )
 
     position = skip(0)
@@ -146,7 +147,11 @@ def _json_values(text: str, source: str) -> Iterator[tuple[int, Any]]:
         elif text.startswith("]", position):
             return
         else:
-            raise UnreadableSource(source, f"truncated or malformed JSON after record {count}: no ',' or ']'")
+            raise UnreadableSource(
+                source,
+                f"truncated or malformed JSON after record {count}: no ',' or ']'",
+                file_incomplete=True,
+            )
 
 
 def read_json(data: bytes, source: str, mapping: FieldMapping) -> Iterator[RecordResult]:
@@ -166,7 +171,10 @@ def read_jsonl(data: bytes, source: str, mapping: FieldMapping) -> Iterator[Reco
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            yield UnreadableSource(f"{source}#{number}", f"line {number}: not valid JSON ({error.msg})")
+            # The line's record cannot be named: the file counts as not completely read (see prune).
+            yield UnreadableSource(
+                f"{source}#{number}", f"line {number}: not valid JSON ({error.msg})", file_incomplete=True
+            )
             continue
         yield from _documents(source, iter([(number, record)]), mapping)
 
@@ -192,7 +200,11 @@ def read_csv(data: bytes, source: str, mapping: FieldMapping) -> Iterator[Record
             return
         except csv.Error as error:
             position += 1
-            yield UnreadableSource(f"{source}#{position}", f"record {position}: malformed CSV row ({error})")
+            yield UnreadableSource(
+                f"{source}#{position}",
+                f"record {position}: malformed CSV row ({error})",
+                file_incomplete=True,
+            )
             continue
         if not any(cell.strip() for cell in row):
             continue
@@ -201,6 +213,7 @@ def read_csv(data: bytes, source: str, mapping: FieldMapping) -> Iterator[Record
             yield UnreadableSource(
                 f"{source}#{position}",
                 f"record {position} (line {reader.line_num}): {len(row)} fields, header has {len(header)}",
+                file_incomplete=True,
             )
             continue
         yield from _documents(source, iter([(position, dict(zip(header, row, strict=True)))]), mapping)
