@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from newsdesk.index.models import RawDocument, StatedMetadata
-from newsdesk.index.read.decode import decode_text
+from newsdesk.index.read.decode import decode_text, refuse_nul
 from newsdesk.index.read.errors import UnreadableSource
 from pydantic import BaseModel, Field
 
@@ -74,6 +74,7 @@ def record_document(file_source: str, position: int, record: Any, mapping: Field
     body = record.get(mapping.body)
     if not isinstance(body, str) or not body.strip():
         raise UnreadableSource(source, f"record {key}: empty body")
+    refuse_nul(body, source, f"record {key}: the body is not text")
     stated = StatedMetadata(
         title=_text(record.get(mapping.title)),
         published=_text(record.get(mapping.date)),
