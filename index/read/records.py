@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from newsdesk.index.models import RawDocument, StatedMetadata
-from newsdesk.index.read.decode import decode_text
+from newsdesk.index.read.decode import decode_text, refuse_nul
 from newsdesk.index.read.errors import UnreadableSource
 
 from newsdesk.settings import FieldMapping
@@ -56,6 +56,7 @@ def record_document(file_source: str, position: int, record: Any, mapping: Field
     body = record.get(mapping.body)
     if not isinstance(body, str) or not body.strip():
         raise UnreadableSource(source, f"record {key}: empty body")
+    refuse_nul(body, source, f"record {key}: the body is not text")
     stated = StatedMetadata(
         title=_text(record.get(mapping.title)),
         published=_text(record.get(mapping.date)),
@@ -98,6 +99,7 @@ def _json_values(text: str, source: str) -> Iterator[tuple[int, Any]]:
         return UnreadableSource(
             source,
             f"truncated or malformed JSON {where}: {error.msg} (line {error.lineno} column {error.colno})",
+            file_incomplete=True,
         )
 
     position = skip(0)
@@ -128,7 +130,11 @@ def _json_values(text: str, source: str) -> Iterator[tuple[int, Any]]:
         elif text.startswith("]", position):
             return
         else:
-            raise UnreadableSource(source, f"truncated or malformed JSON after record {count}: no ',' or ']'")
+            raise UnreadableSource(
+                source,
+                f"truncated or malformed JSON after record {count}: no ',' or ']'",
+                file_incomplete=True,
+            )
 
 
 def read_json(data: bytes, source: str, mapping: FieldMapping) -> Iterator[RecordResult]:
@@ -148,7 +154,10 @@ def read_jsonl(data: bytes, source: str, mapping: FieldMapping) -> Iterator[Reco
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            yield UnreadableSource(f"{source}#{number}", f"line {number}: not valid JSON ({error.msg})")
+            # The line's record cannot be named: the file counts as not completely read (see prune).
+            yield UnreadableSource(
+                f"{source}#{number}", f"line {number}: not valid JSON ({error.msg})", file_incomplete=True
+            )
             continue
         yield from _documents(source, iter([(number, record)]), mapping)
 
@@ -174,7 +183,11 @@ def read_csv(data: bytes, source: str, mapping: FieldMapping) -> Iterator[Record
             return
         except csv.Error as error:
             position += 1
-            yield UnreadableSource(f"{source}#{position}", f"record {position}: malformed CSV row ({error})")
+            yield UnreadableSource(
+                f"{source}#{position}",
+                f"record {position}: malformed CSV row ({error})",
+                file_incomplete=True,
+            )
             continue
         if not any(cell.strip() for cell in row):
             continue
@@ -183,6 +196,7 @@ def read_csv(data: bytes, source: str, mapping: FieldMapping) -> Iterator[Record
             yield UnreadableSource(
                 f"{source}#{position}",
                 f"record {position} (line {reader.line_num}): {len(row)} fields, header has {len(header)}",
+                file_incomplete=True,
             )
             continue
         yield from _documents(source, iter([(position, dict(zip(header, row, strict=True)))]), mapping)
