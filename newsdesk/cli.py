@@ -18,6 +18,7 @@ from rich.table import Table
 from newsdesk.components import Components
 from newsdesk.index.embed import encoder_needs_export
 from newsdesk.index.store import ArticleStore, StoreError
+from newsdesk.index.writers import StoreBusy
 from newsdesk.progress import IngestProgress
 from newsdesk.rag.engines.llm import EngineUnavailable
 from newsdesk.rag.filters import FilterError, filters_from_flags, merge_filters
@@ -167,7 +168,7 @@ def open_store(components: Components) -> ArticleStore:
     """The store, or one line saying where and why it cannot be opened (a Chroma server that is down)."""
     try:
         return components.store
-    except StoreError as error:
+    except (StoreError, StoreBusy) as error:
         fail(str(error), code=1)
 
 
