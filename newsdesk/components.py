@@ -77,10 +77,10 @@ class Components:
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        if not self.settings.chroma_url:
+        if not self.settings.store.chroma_url:
             # One writing process at a time on an embedded store (see EmbeddedStoreOwner); readers need no
             # turn: they never write Chroma's files.
-            self._owner = EmbeddedStoreOwner(self.settings.store / "chroma.lock", on_wait=_tell)
+            self._owner = EmbeddedStoreOwner(self.settings.store.path / "chroma.lock", on_wait=_tell)
             self._owner.acquire()
         self.check_encoder(writing=True)
         ingest = self.settings.ingest

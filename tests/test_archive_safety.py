@@ -299,7 +299,7 @@ def test_two_ingests_into_one_embedded_store_take_turns_and_leave_it_whole(tmp_p
     from chromadb.config import Settings as ChromaSettings
 
     store = tmp_path / "store"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDESK_INGEST_BATCH": "8"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDESK_INGEST__BATCH": "8"}
     runs = []
     for section in ("business", "sport"):
         runs.append(
