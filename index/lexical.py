@@ -196,6 +196,13 @@ class LexicalIndex:
             self._loaded = (stamp, BM25Retriever.from_persist_dir(str(self.directory), show_progress=False))
         return self._loaded[1]
 
+    def stamp(self) -> dict:
+        """What identifies the current index (its chunk count and the store's change mark): every
+        rebuild rewrites it, so what is derived from the corpus is rebuilt when it changes."""
+        if self.load() is None or self._loaded is None:
+            return {}  # an empty store
+        return self._loaded[0]
+
     def corpus(self) -> list[dict]:
         """The metadata of every indexed chunk, in index order (what a weight mask lines up with)."""
         loaded = self.load()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from llama_index.core.schema import NodeWithScore
 from pydantic import BaseModel, Field
 
 
@@ -35,6 +36,25 @@ class Passage(BaseModel):
     title: str | None = None
     outlet: str | None = None
     published: date | None = None
+
+    @classmethod
+    def from_node(cls, hit: NodeWithScore) -> Passage:
+        """The passage of a retrieved (and postprocessed) llama-index node; made here only."""
+        node = hit.node
+        meta = node.metadata
+        published = meta.get("published")
+        return cls(
+            chunk_id=node.node_id,
+            doc_id=meta.get("doc_id") or node.ref_doc_id or "",
+            text=node.get_content(),
+            start=node.start_char_idx or 0,
+            end=node.end_char_idx or 0,
+            score=float(hit.score or 0.0),
+            source=meta.get("source", ""),
+            title=meta.get("title") or None,
+            outlet=meta.get("outlet") or None,
+            published=date.fromisoformat(published) if published else None,
+        )
 
 
 class Citation(BaseModel):
