@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from llama_index.core.schema import NodeWithScore
+from llama_index.core.schema import BaseNode, NodeWithScore
 from pydantic import BaseModel, Field
 
 
@@ -21,6 +21,11 @@ class Filters(BaseModel):
 
     def is_empty(self) -> bool:
         return not (self.date_from or self.date_to or self.outlets or self.sources)
+
+
+def article_id(node: BaseNode) -> str:
+    """The doc_id of the stored article a retrieved node is a chunk of."""
+    return node.metadata.get("doc_id") or node.ref_doc_id or ""
 
 
 class Passage(BaseModel):
@@ -45,7 +50,7 @@ class Passage(BaseModel):
         published = meta.get("published")
         return cls(
             chunk_id=node.node_id,
-            doc_id=meta.get("doc_id") or node.ref_doc_id or "",
+            doc_id=article_id(node),
             text=node.get_content(),
             start=node.start_char_idx or 0,
             end=node.end_char_idx or 0,

@@ -13,12 +13,7 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from newsdesk.rag.gate import unanswerable_reason
 from newsdesk.rag.injection import carries_instruction, instruction_free_runs
-from newsdesk.rag.models import Passage
-
-
-def article_of(hit: NodeWithScore) -> str:
-    """The doc_id of the article a node is a chunk of."""
-    return Passage.from_node(hit).doc_id
+from newsdesk.rag.models import Passage, article_id
 
 
 class CapPerArticle(BaseNodePostprocessor):
@@ -34,7 +29,7 @@ class CapPerArticle(BaseNodePostprocessor):
         kept: list[NodeWithScore] = []
         taken: dict[str, int] = {}
         for hit in nodes:
-            doc_id = article_of(hit)
+            doc_id = article_id(hit.node)
             if taken.get(doc_id, 0) < self.per_article:
                 taken[doc_id] = taken.get(doc_id, 0) + 1
                 kept.append(hit)
