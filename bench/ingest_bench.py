@@ -31,8 +31,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def peak_rss_mb() -> float:
@@ -47,7 +45,6 @@ def cpu_seconds() -> float:
 
 # --- phases (run in a subprocess each) -------------------------------------------------------------
 def phase_ingest(paths: list[str], store: str, encoder: str, chroma_url: str | None = None) -> dict:
-    sys.path.insert(0, str(REPO))
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
 
@@ -84,7 +81,6 @@ def phase_ingest(paths: list[str], store: str, encoder: str, chroma_url: str | N
 
 
 def chunk_texts(folder: str, limit: int) -> list[str]:
-    sys.path.insert(0, str(REPO))
     from llama_index.core.schema import MetadataMode
     from newsdesk.index.chunk import ArticleChunker
     from newsdesk.index.embed import load_tokenizer
@@ -110,10 +106,8 @@ def phase_encode(folder: str, encoder: str, limit: int) -> dict:
     texts = chunk_texts(folder, limit)
     started = time.perf_counter()
     if encoder == "torch":
-        from sentence_transformers import SentenceTransformer
-
-        sys.path.insert(0, str(REPO))
         from newsdesk.index.embed import packaged_model_dir
+        from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(packaged_model_dir()), device="cpu")
         loaded, cpu = time.perf_counter(), cpu_seconds()
@@ -141,8 +135,6 @@ def phase_plain(folder: str, store: str) -> dict:
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    sys.path.insert(0, str(REPO))
     from newsdesk.index.embed import packaged_model_dir
 
     started = time.perf_counter()
@@ -169,7 +161,6 @@ def phase_plain(folder: str, store: str) -> dict:
 
 def phase_export(cache: str) -> dict:
     """A cold ONNX export into an empty cache dir: what a first use pays once."""
-    sys.path.insert(0, str(REPO))
     from newsdesk.index.embed import packaged_model_dir
     from newsdesk.index.onnx_encoder import ensure_onnx_model
 
@@ -231,9 +222,8 @@ def reuters_slice(root: Path, count: int) -> Path:
 def server_ingest(root: Path, size: int, records: Path) -> dict:
     """Ingest `records` into a real `chroma run` server on loopback: the client's peak RSS is the
     pipeline's own, with Chroma's vector index held by the server (whose peak is added as server_rss_mb)."""
-    sys.path.insert(0, str(REPO))
-    from tests.chroma_server import chroma_command, heartbeat
-    from tests.server_process import free_port, server_process
+    sys.path.insert(0, str(REPO))  # run as a script, only bench/ is on the path; `bench` is beside it
+    from bench.servers import chroma_command, free_port, heartbeat, server_process
 
     port = free_port()
     data = root / f"chroma-server-{size}"
@@ -317,6 +307,10 @@ def main() -> None:
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--phase-args", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # Read by huggingface_hub and transformers when first imported: set before any phase imports them
+    # (the phases' subprocesses inherit it).
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
     if args.phase:
         phases = {

@@ -26,8 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
 RESULTS = REPO / "bench" / "results.md"
 SECTION = "# Retrieval latency"
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(REPO))
 
 QUESTIONS = [
     "What did Bahia cocoa farmers expect from the temporao crop?",
@@ -186,6 +184,7 @@ def main() -> None:
     parser.add_argument("--reuters", type=int, default=2000, help="Stories to ingest when no --store.")
     parser.add_argument("--no-write", action="store_true", help="Do not update bench/results.md.")
     args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # huggingface_hub reads it on import: set before any loads
     command = "python bench/latency_bench.py " + " ".join(sys.argv[1:])
     with tempfile.TemporaryDirectory(prefix="newsdesk-latency-") as scratch:
         store = args.store or build_store(args.reuters, Path(scratch))

@@ -16,19 +16,16 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 from newsdesk.eval.dataset import EvalQuestion
+from newsdesk.index.dates import printed_days
 from newsdesk.index.ingest import prepare_article
 from newsdesk.index.models import Article
 from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents
 from newsdesk.index.sentences import split_sentences
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DATE = re.compile(
-    rf"\b(\d{{1,2}} (?:{_MONTHS}) \d{{4}}|(?:{_MONTHS}) \d{{1,2}}, \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b"
-)
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 # BBC copy spells currencies out ("dollars 2.86"); other archives use the sign.
 _FIGURE = re.compile(
@@ -41,16 +38,10 @@ _PRONOUN_START = re.compile(r"^[\"'“‘]?(He|She|It|They|This|That|These|Those
 _MIN_WORDS, _MAX_WORDS = 8, 40
 
 
-def _date_spellings(text: str) -> list[str]:
+def _date_spellings(text: str, day: date) -> list[str]:
     """The date as written plus its other common spellings."""
-    for pattern in ("%d %B %Y", "%B %d, %Y", "%Y-%m-%d"):
-        try:
-            day = datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-        forms = [text, f"{day.day} {day:%B %Y}", f"{day:%B} {day.day}, {day.year}", day.isoformat()]
-        return list(dict.fromkeys(forms))
-    return [text]
+    forms = [text, f"{day.day} {day:%B %Y}", f"{day:%B} {day.day}, {day.year}", day.isoformat()]
+    return list(dict.fromkeys(forms))
 
 
 def _figure_spellings(text: str) -> list[str]:
@@ -69,8 +60,9 @@ def _figure_spellings(text: str) -> list[str]:
 
 def _fact(sentence: str) -> tuple[str, str, list[str], str] | None:
     """(span, question word, spellings, type) of the fact a draft asks about, or None."""
-    if match := _DATE.search(sentence):
-        return match.group(0), "what date", _date_spellings(match.group(0)), "temporal"
+    if printed := next(printed_days(sentence), None):  # the first calendar day the sentence prints
+        match, day = printed
+        return match.group(0), "what date", _date_spellings(match.group(0), day), "temporal"
     figures = [m for m in _FIGURE.finditer(sentence) if not _YEAR.fullmatch(m.group(0))]
     if figures:
         figure = figures[0].group(0)

@@ -86,8 +86,3 @@ def clean_article(raw: str, repeated: RepeatedLines | None = None, group: str = 
         captions=[lines[index].strip() for index in captions],
         story="\n".join(lines[index] for index in sorted(kept + captions)),
     )
-
-
-def clean_text(raw: str, repeated: RepeatedLines | None = None, group: str = "") -> str:
-    """The story text of a raw article: furniture and captions removed, blank runs collapsed."""
-    return clean_article(raw, repeated, group).text

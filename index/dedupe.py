@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections import OrderedDict
 from functools import partial
 from pathlib import Path
@@ -86,6 +87,11 @@ def minhash(text: str) -> MinHash:
 
 
 class NearDuplicateIndex:
+    """The band index of the stored articles, used from any thread (the web server ingests uploads in
+    worker threads): one connection, guarded by a lock. Articles added while a batch is planned are held in
+    memory (`_pending`) and written with the batch (`save`), inside the store's write lock, so the database
+    is only written in short transactions that another writer never has to wait long for."""
+
     def __init__(self, path: Path, store: ArticleStore, threshold: float = 0.8) -> None:
         self.path = path
         self.store = store
@@ -95,7 +101,10 @@ class NearDuplicateIndex:
             threshold=threshold, num_perm=_PERMUTATIONS, weights=_BAND_WEIGHTS
         ).hashranges
         self._db: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
         self._recent: OrderedDict[str, str] = OrderedDict()
+        self._pending: dict[str, list[tuple[int, bytes]]] = {}  # doc_id → band keys, not yet saved
+        self._removed: set[str] = set()  # doc_ids to delete at the next save
 
     def _recipe(self) -> str:
         return (
@@ -103,56 +112,82 @@ class NearDuplicateIndex:
             f"hash={_HASH_NAME} weights={_BAND_WEIGHTS}"
         )
 
+    def _connect(self) -> sqlite3.Connection:
+        # check_same_thread=False: the connection is shared by threads, always under self._lock.
+        return sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+
     def _load(self) -> sqlite3.Connection:
-        """The band database, rebuilt from the stored texts when it was made with other settings or
-        does not hold exactly the store's articles (a run that crashed before `save`, another writer)."""
+        """The band database, brought in line with the store: rebuilt when it was made with other settings,
+        else given the bands of stored articles it lacks and rid of articles the store no longer has (a
+        run that died before saving, another writer)."""
         if self._db is not None:
             return self._db
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=60)
+        db = self._connect()
         try:
             db.executescript(_SCHEMA)
             recipe = db.execute("SELECT value FROM settings WHERE name = 'recipe'").fetchone()
-            members = db.execute("SELECT COUNT(*) FROM members").fetchone()[0]
         except sqlite3.DatabaseError:  # not a band database (an unreadable file): start afresh
             db.close()
             self.path.unlink()
-            db = sqlite3.connect(self.path, timeout=60)
+            db = self._connect()
             db.executescript(_SCHEMA)
-            recipe, members = None, -1
+            recipe = None
         self._db = db
-        if recipe != (self._recipe(),) or members != self.store.count_articles():
+        if recipe != (self._recipe(),):
             db.execute("DELETE FROM bands")
             db.execute("DELETE FROM members")
             db.execute("INSERT OR REPLACE INTO settings VALUES ('recipe', ?)", (self._recipe(),))
-            for doc_id, text, title in self.store.iter_texts():
-                self._insert(doc_id, minhash(story_text(text, title)))
-            db.commit()  # the rebuilt index matches the store by itself: keep it, and hold no lock
+        self.reconcile()
         return db
+
+    def reconcile(self) -> None:
+        """Make the members exactly the store's articles (ids compared; only missing texts are read)."""
+        with self._lock:
+            db = self._db if self._db is not None else self._load()
+            stored = self.store.article_ids()
+            members = {row[0] for row in db.execute("SELECT doc_id FROM members")}
+            for doc_id in members - stored:
+                self._delete(db, doc_id)
+            missing = stored - members
+            if missing:
+                for doc_id, text, title in self.store.iter_texts():
+                    if doc_id in missing:
+                        self._insert(db, doc_id, self._keys(minhash(story_text(text, title))))
+            db.commit()  # the index matches the store by itself: keep it, and hold no lock
 
     def _keys(self, signature: MinHash) -> list[tuple[int, bytes]]:
         return [
             (band, signature.hashvalues[start:end].tobytes()) for band, (start, end) in enumerate(self._bands)
         ]
 
-    def _insert(self, doc_id: str, signature: MinHash) -> None:
-        db = self._load()
+    @staticmethod
+    def _insert(db: sqlite3.Connection, doc_id: str, keys: list[tuple[int, bytes]]) -> None:
         if db.execute("INSERT OR IGNORE INTO members VALUES (?)", (doc_id,)).rowcount:
-            db.executemany(
-                "INSERT INTO bands VALUES (?, ?, ?)", [(*key, doc_id) for key in self._keys(signature)]
-            )
+            db.executemany("INSERT INTO bands VALUES (?, ?, ?)", [(*key, doc_id) for key in keys])
 
-    def find(self, text: str, signature: MinHash | None = None, ignore: str | None = None) -> str | None:
+    @staticmethod
+    def _delete(db: sqlite3.Connection, doc_id: str) -> None:
+        db.execute("DELETE FROM members WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM bands WHERE doc_id = ?", (doc_id,))
+
+    def find(
+        self, text: str, signature: MinHash | None = None, ignore: set[str] | frozenset[str] = frozenset()
+    ) -> str | None:
         """The id of the stored (or already added) article most similar to `text` (a `story_text`)
         with a Jaccard similarity of `threshold` or more, if any. Pass `signature` (its `minhash`)
         when the caller has it already."""
         signature = signature if signature is not None else minhash(text)
-        db = self._load()
+        keys = self._keys(signature)
         candidates: set[str] = set()
-        for band, key in self._keys(signature):
-            candidates.update(row[0] for row in db.execute(_MATCHES, (band, key)))
-        if ignore is not None:
-            candidates.discard(ignore)
+        with self._lock:
+            db = self._load()
+            for band, key in keys:
+                candidates.update(row[0] for row in db.execute(_MATCHES, (band, key)))
+            wanted = set(keys)
+            candidates.update(doc_id for doc_id, own in self._pending.items() if wanted.intersection(own))
+            candidates -= self._removed
+        candidates -= set(ignore)
         if not candidates:
             return None
         own = shingles(text)
@@ -169,20 +204,33 @@ class NearDuplicateIndex:
         return best
 
     def add(self, doc_id: str, text: str, signature: MinHash | None = None) -> None:
-        """Index an article by its `story_text` (and, when the caller already has it, its signature)."""
-        self._insert(doc_id, signature if signature is not None else minhash(text))
-        self._recent[doc_id] = text
-        while len(self._recent) > _RECENT_TEXTS:
-            self._recent.popitem(last=False)
+        """Index an article by its `story_text` (and, when the caller already has it, its signature);
+        written to the database at the next `save`."""
+        keys = self._keys(signature if signature is not None else minhash(text))
+        with self._lock:
+            self._pending[doc_id] = keys
+            self._removed.discard(doc_id)
+            self._recent[doc_id] = text
+            while len(self._recent) > _RECENT_TEXTS:
+                self._recent.popitem(last=False)
 
     def remove(self, doc_ids: list[str]) -> None:
-        db = self._load()
-        for doc_id in doc_ids:
-            self._recent.pop(doc_id, None)
-            db.execute("DELETE FROM members WHERE doc_id = ?", (doc_id,))
-            db.execute("DELETE FROM bands WHERE doc_id = ?", (doc_id,))
+        """Forget these articles (written to the database at the next `save`)."""
+        with self._lock:
+            for doc_id in doc_ids:
+                self._recent.pop(doc_id, None)
+                self._pending.pop(doc_id, None)
+                self._removed.add(doc_id)
 
-    def save(self) -> None:
-        """Commit this run's changes in one transaction, so a crash never leaves half of them."""
-        if self._db is not None:
-            self._db.commit()
+    def save(self, written: list[str] | None = None) -> None:
+        """Write the removals and the added articles among `written` (all added ones when None) in one
+        transaction; call it after the store has those articles, under the store's write lock."""
+        with self._lock:
+            db = self._load()
+            for doc_id in self._removed:
+                self._delete(db, doc_id)
+            self._removed.clear()
+            for doc_id in list(self._pending) if written is None else written:
+                if doc_id in self._pending:
+                    self._insert(db, doc_id, self._pending.pop(doc_id))
+            db.commit()

@@ -62,6 +62,17 @@ def load_embedder(
     return load_torch_embedder(path, batch_size or 64)
 
 
+def encoder_needs_export(model_dir: str | Path | None, encoder: str) -> bool:
+    """Whether loading this encoder first exports the model to ONNX: once per model and export recipe,
+    about half a minute (the cached file is used from then on)."""
+    if encoder != "onnx-int8":
+        return False
+    from newsdesk.index.onnx_encoder import onnx_model_path
+
+    path = Path(model_dir) if model_dir else packaged_model_dir()
+    return (path / "config.json").is_file() and not onnx_model_path(path).is_file()
+
+
 def load_torch_embedder(model_dir: str | Path | None = None, batch_size: int = 64) -> BaseEmbedding:
     """fp32 sentence-transformers through llama-index's HuggingFaceEmbedding."""
     # Set before sentence-transformers/transformers are imported: they read it at import time.

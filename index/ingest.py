@@ -6,6 +6,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -20,8 +21,10 @@ from newsdesk.index.heap import release_free_heap
 from newsdesk.index.metadata import extract_metadata
 from newsdesk.index.models import Article, IngestError, IngestReport, RawDocument
 from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents
+from newsdesk.index.read.limits import MAX_ARTICLE_MB
 from newsdesk.index.repeated_lines import RepeatedLines, source_group
 from newsdesk.index.store import ArticleStore
+from newsdesk.index.writers import StoreWriters
 
 # Called after each batch with (articles read so far, characters of text read so far).
 ProgressCallback = Callable[[int, int], None]
@@ -74,6 +77,8 @@ class Ingestor:
         batch_articles: int = BATCH_ARTICLES,
         duplicates: NearDuplicateIndex | None = None,
         repeated_line_articles: int = 4,
+        max_article_mb: float = MAX_ARTICLE_MB,
+        writers: StoreWriters | None = None,
     ) -> None:
         self.store = store
         self.chunker = chunker
@@ -85,6 +90,10 @@ class Ingestor:
         self.duplicates = duplicates
         # Lines seen in this many articles of one outlet (or folder) in a run are furniture; 0 = off.
         self.repeated_line_articles = repeated_line_articles
+        self.max_article_mb = max_article_mb
+        # Other processes may write the same store: batches are written under its write lock, and a
+        # writer that died mid-batch is repaired after (see index/writers.py). None: this process alone.
+        self.writers = writers
         self._recent_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def ingest(
@@ -98,24 +107,45 @@ class Ingestor:
         cleans, deduplicates and chunks batch n+1. The encoder is ~80% of an ingest's time; run one
         after the other, the rest (~20%) left one of the two cores idle.
         """
-        paths = list(paths)
+        with self.writers.registered() if self.writers else nullcontext(False) as crashed:
+            return self._ingest(list(paths), progress, prune, repair=crashed)
+
+    def _write_lock(self) -> AbstractContextManager[None]:
+        return self.writers.batch() if self.writers else nullcontext()
+
+    def _ingest(
+        self, paths: list[Path], progress: ProgressCallback | None, prune: bool, repair: bool
+    ) -> IngestReport:
+        changed = False
+        if repair:
+            # An earlier writer died mid-batch: remove what it left half written before anything else.
+            with self._write_lock():
+                changed = self.store.repair() > 0
+                if self.duplicates:
+                    self.duplicates.reconcile()
         repeated = None
         if self.repeated_line_articles:
             # A counting pass first (hashes only): a footer is furniture once many articles share it.
             repeated = RepeatedLines(min_articles=self.repeated_line_articles)
-            repeated.add_documents(read_documents(paths, self.fields))
+            repeated.add_documents(read_documents(paths, self.fields, self.max_article_mb))
             repeated.finish()
         report = IngestReport()
         seen: set[str] = set()
-        changed = False
+        # What the prune must not take as deleted: files not read to their end, and records that were
+        # found but could not be ingested this time (an emptied body, an oversized record).
+        unsure_files: set[str] = set()
         read = characters = 0
         pending: _PlannedBatch | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-encoder") as encoder:
-            for batch in _batches(read_documents(paths, self.fields), self.batch_articles):
+            documents_read = read_documents(paths, self.fields, self.max_article_mb)
+            for batch in _batches(documents_read, self.batch_articles):
                 documents = []
                 for item in batch:
                     if isinstance(item, UnreadableSource):
                         report.errors.append(IngestError(source=item.source, reason=item.reason))
+                        if item.file_incomplete or "#" not in item.source:
+                            unsure_files.add(_file_of(item.source))
+                        seen.add(item.source)
                     else:
                         documents.append(item)
                         seen.add(item.source)
@@ -134,10 +164,11 @@ class Ingestor:
             if pending is not None:
                 changed |= self._write_batch(pending, report, progress)
         if prune:
-            report.pruned = self._prune(paths, seen)
+            with self._write_lock():
+                report.pruned = self._prune(paths, seen, unsure_files)
+                if self.duplicates:
+                    self.duplicates.save([])
             changed |= report.pruned > 0
-        if changed and self.duplicates:
-            self.duplicates.save()
         if changed and self.on_change:
             self.on_change()
         report.documents = self.store.count_articles()
@@ -156,10 +187,13 @@ class Ingestor:
         not yet written: its articles count as stored for duplicate checks."""
         planned = _PlannedBatch()
         previous = self.store.find_by_sources([doc.source for doc in documents])
-        prepared: list[tuple[Article, str | None]] = []  # the article, and the doc_id it replaces
+        prepared: list[tuple[Article, list[str]]] = []  # the article, and the doc_ids it replaces
         for raw in documents:
-            stored = previous.get(raw.source)
-            if stored is not None and stored.metadata.get("content_hash") == raw.content_hash:
+            versions = previous.get(raw.source, [])
+            current = next((s for s in versions if s.metadata.get("content_hash") == raw.content_hash), None)
+            if current is not None:
+                # An update killed between writing this version and removing the one before it left both.
+                planned.superseded += [s.doc_id for s in versions if s is not current]
                 report.skipped += 1  # unchanged file: a hash check is all it costs
                 continue
             try:
@@ -167,11 +201,13 @@ class Ingestor:
             except UnreadableSource as problem:
                 report.errors.append(IngestError(source=problem.source, reason=problem.reason))
                 continue
-            if stored is not None and stored.doc_id == article.doc_id:
+            same_story = next((s for s in versions if s.doc_id == article.doc_id), None)
+            if same_story is not None:
                 self.store.update_article_metadata(article.doc_id, content_hash=raw.content_hash)
+                planned.superseded += [s.doc_id for s in versions if s is not same_story]
                 report.skipped += 1  # the file changed only in furniture: the story is the same
                 continue
-            prepared.append((article, stored.doc_id if stored else None))
+            prepared.append((article, [s.doc_id for s in versions]))
 
         existing = self.store.existing_ids([article.doc_id for article, _ in prepared])
         if pending is not None:
@@ -184,7 +220,7 @@ class Ingestor:
             story = story_text(article.text, article.metadata.title)
             signature = minhash(story) if self.duplicates else None
             twin = (
-                self.duplicates.find(story, signature, ignore=replaces)
+                self.duplicates.find(story, signature, ignore=set(replaces))
                 if self.duplicates is not None
                 else None
             )
@@ -206,7 +242,7 @@ class Ingestor:
             for chunk in chunks
         ]
         # An updated article keeps the vectors of its chunks whose text did not change.
-        replaced = [old for _, old in planned.fresh if old is not None]
+        replaced = [old for _, olds in planned.fresh for old in olds]
         for text, vector in self.store.chunk_vectors(replaced).items():
             self._recent_vectors[text] = np.asarray(vector, dtype=np.float32)
         # Never embed the same text twice: not within the batch, not when a recent batch (or the one
@@ -224,9 +260,18 @@ class Ingestor:
     ) -> bool:
         """Everything after the encoder: wait for its vectors, write the articles, drop what they
         replace, record alternate sources; True when the store changed."""
+        vectors = planned.wait()
+        with self._write_lock():
+            changed = self._store_batch(planned, vectors, report)
+        if progress:
+            progress(planned.read, planned.characters)
+        return changed
+
+    def _store_batch(self, planned: _PlannedBatch, vectors: list[list[float]], report: IngestReport) -> bool:
+        """The batch's writes to the store and the near-duplicate index, under the store's write lock."""
         changed = False
         if planned.fresh:
-            for text, vector in zip(planned.new_texts, planned.wait(), strict=True):
+            for text, vector in zip(planned.new_texts, vectors, strict=True):
                 self._recent_vectors[text] = np.asarray(vector, dtype=np.float32)
             report.embedded += len(planned.new_texts)
             chunks = [chunk for _, article_chunks in planned.chunked for chunk in article_chunks]
@@ -236,36 +281,45 @@ class Ingestor:
             while len(self._recent_vectors) > REUSED_VECTORS:
                 self._recent_vectors.popitem(last=False)
             self.store.put_articles(planned.chunked)
-            replaced = [replaces for _, replaces in planned.fresh if replaces is not None]
+            replaced = [old for _, olds in planned.fresh for old in olds]
             self.store.delete_articles(replaced)
             if self.duplicates:
                 self.duplicates.remove(replaced)
-            report.updated += len(replaced)
-            report.added += len(planned.fresh) - len(replaced)
+            updated = sum(1 for _, olds in planned.fresh if olds)
+            report.updated += updated
+            report.added += len(planned.fresh) - updated
             changed = True
+        if planned.superseded:
+            self.store.delete_articles(planned.superseded)
+            if self.duplicates:
+                self.duplicates.remove(planned.superseded)
+            changed = True
+        if self.duplicates:
+            self.duplicates.save([article.doc_id for article, _ in planned.fresh])
         # After the write: an alternate may point at an article of this very batch.
         self._record_alternates(planned.alternates)
-        if progress:
-            progress(planned.read, planned.characters)
         return changed
 
     def _record_alternates(self, alternates: list[tuple[str, str]]) -> None:
         for doc_id, source in alternates:
             self.store.add_alternate_source(doc_id, source)
 
-    def _prune(self, roots: list[Path], seen: set[str]) -> int:
+    def _prune(self, roots: list[Path], seen: set[str], unsure_files: set[str]) -> int:
         """Remove stored articles under `roots` that are gone: their file no longer exists, or their
-        file was read this run without them (a record deleted from a JSON file). A file that could
-        not be read at all keeps its articles: nothing stored is lost to a bad read."""
+        file was read completely this run without them (a record deleted from a JSON file). A file that
+        could not be read to its end (`unsure_files`: truncated, malformed, rewritten while read) keeps
+        all its articles, and so does a record that was found but not ingested: nothing stored is lost
+        to a bad read."""
         prefixes = [
             str(root.expanduser().resolve()).rstrip("/") for root in roots if root.expanduser().exists()
         ]
         read_files = {_file_of(source) for source in seen}
         gone = [
             doc_id
-            for source, doc_id in self.store.iter_sources().items()
+            for source, doc_id in self.store.iter_sources()
             if source not in seen
             and any(source == p or source.startswith(p + "/") for p in prefixes)
+            and _file_of(source) not in unsure_files
             and (_file_of(source) in read_files or not Path(_file_of(source)).exists())
         ]
         self.store.delete_articles(gone)
@@ -278,7 +332,9 @@ class Ingestor:
 class _PlannedBatch:
     """One batch between planning and writing: what to store, and its encoder job."""
 
-    fresh: list[tuple[Article, str | None]] = field(default_factory=list)  # (article, doc_id replaced)
+    fresh: list[tuple[Article, list[str]]] = field(default_factory=list)  # (article, doc_ids replaced)
+    # Older versions of unchanged sources, left by an update that was killed half done: removed.
+    superseded: list[str] = field(default_factory=list)
     alternates: list[tuple[str, str]] = field(default_factory=list)  # (stored doc_id, other source)
     chunked: list[tuple[Article, list[TextNode]]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)  # each chunk's embedded text, in chunk order

@@ -16,9 +16,10 @@ is then built in place (`LeanBM25`), at the size of the finished index.
 from __future__ import annotations
 
 import json
-import logging
+import os
 import shutil
 import time
+import uuid
 from array import array
 from pathlib import Path
 
@@ -98,6 +99,16 @@ _STAMP = "newsdesk-stamp.json"
 _CORPUS = "corpus.jsonl"  # the file name bm25s.BM25.load(load_corpus=True) reads
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class LexicalIndex:
     # Chunks read from Chroma at a time while rebuilding: a page's texts and metadata are in memory twice
     # (Chroma's result, the nodes) while it is indexed: ~37 MB at 1,000 Reuters chunks, ~17 MB at 250,
@@ -119,9 +130,15 @@ class LexicalIndex:
             self._state = (now, (self.store.change_mark(), self.store.count_chunks()))
         return self._state[1]
 
-    def _stamp(self) -> dict:
-        path = self.directory / _STAMP
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    def _versions(self) -> Path:
+        return self.directory.with_name(self.directory.name + ".versions")
+
+    def _stamp(self, version: Path | None = None) -> dict:
+        path = (version or self.directory) / _STAMP
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # no index yet, or a version deleted since it was resolved
+            return {}
 
     def is_current(self, max_age: float = 1.0) -> bool:
         """Whether the index matches the store. Writes through this process rebuild it at once; a
@@ -135,8 +152,11 @@ class LexicalIndex:
     def rebuild(self) -> None:
         """Index every chunk in the store, a page at a time; an empty store leaves no index."""
         mark = self.store.change_mark()  # read first: a write during the rebuild leaves it stale
-        staging = self.directory.with_name(self.directory.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
+        # Each rebuild writes a version of its own (several processes may rebuild at once: a server and an
+        # ingest), and `directory` is a symlink swapped atomically to the newest complete one, so a reader
+        # always finds a whole index, never a half-written or missing one.
+        version = uuid.uuid4().hex[:12]
+        staging = self._versions() / f"{version}.{os.getpid()}.partial"
         staging.mkdir(parents=True)
         stemmer = Stemmer.Stemmer("english")
         vocabulary: dict[str, int] = {}
@@ -166,35 +186,61 @@ class LexicalIndex:
         if token_ids:
             bm25 = LeanBM25()
             bm25.index((token_ids, vocabulary), show_progress=False)
-            # bm25s logs a warning when k exceeds the corpus; the retriever clamps k itself.
-            logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
             # No corpus in memory: persist writes the scores, vocabulary and parameters beside ours.
+            # k = 1, never more than the chunks, so that BM25Retriever has no k to clamp and warn about,
+            # here or when it is loaded (`retriever` asks for its own k, clamped to the corpus).
             BM25Retriever(existing_bm25=bm25, similarity_top_k=1).persist(str(staging))
             del bm25
         else:
             (staging / _CORPUS).unlink()
-        stamp = {"chunks": len(token_ids), "mark": mark}
+        stamp = {"chunks": len(token_ids), "mark": mark, "version": version}
         (staging / _STAMP).write_text(json.dumps(stamp), encoding="utf-8")
         del token_ids, vocabulary
         release_free_heap()  # the token ids and the built index are on disk now
         self._state = None  # ask the store again: it may have changed while this ran
-        # Swap in whole, so a reader never sees a half-written index.
-        shutil.rmtree(self.directory, ignore_errors=True)
-        staging.rename(self.directory)
+        self._publish(staging, version)
+
+    def _publish(self, staging: Path, version: str) -> None:
+        """Make `staging` the current version: renamed into place, then the symlink replaced (atomic), then
+        versions older than the previous one removed (a reader may still be loading the previous one)."""
+        final = self._versions() / version
+        staging.rename(final)
+        link = self.directory.with_name(f".{self.directory.name}.{version}.link")
+        link.symlink_to(Path(self._versions().name) / version)
+        if self.directory.is_dir() and not self.directory.is_symlink():
+            # A store from before versions: its index directory is moved aside once, then replaced.
+            shutil.rmtree(self._versions() / "unversioned", ignore_errors=True)
+            self.directory.rename(self._versions() / "unversioned")
+        previous = self.directory.resolve() if self.directory.is_symlink() else None
+        os.replace(link, self.directory)
+        for old in self._versions().iterdir():
+            if old in (final, previous):
+                continue
+            if old.name.endswith(".partial") and _alive(int(old.name.split(".")[1])):
+                continue  # another process is building it
+            shutil.rmtree(old, ignore_errors=True)
 
     def load(self) -> BM25Retriever | None:
         """The BM25 index of the current chunks, loaded once; None when the store is empty."""
         if not self.is_current():
             self.rebuild()
-        stamp = self._stamp()
-        if not stamp.get("chunks"):
-            return None
-        # Keyed by the stamp, which every rebuild rewrites (here or by another process): a change of
-        # the same size is reloaded too.
-        if self._loaded is None or self._loaded[0] != stamp:
-            logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
-            self._loaded = (stamp, BM25Retriever.from_persist_dir(str(self.directory), show_progress=False))
-        return self._loaded[1]
+        for _ in range(3):
+            # One version, resolved once: its stamp and its files belong together even if another process
+            # publishes a newer version meanwhile.
+            version = self.directory.resolve()
+            stamp = self._stamp(version)
+            if not stamp.get("chunks"):
+                return None
+            # Keyed by the stamp, which every rebuild rewrites (here or by another process): a change of
+            # the same size is reloaded too.
+            if self._loaded is not None and self._loaded[0] == stamp:
+                return self._loaded[1]
+            try:
+                self._loaded = (stamp, BM25Retriever.from_persist_dir(str(version), show_progress=False))
+            except FileNotFoundError:
+                continue  # removed after two newer versions were published: resolve again
+            return self._loaded[1]
+        raise RuntimeError(f"{self.directory}: the lexical index kept changing while it was loaded")
 
     def stamp(self) -> dict:
         """What identifies the current index (its chunk count and the store's change mark): every

@@ -22,7 +22,11 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +61,30 @@ def onnx_cache_root() -> Path:
 
 def model_fingerprint(model_dir: Path) -> str:
     """Hash of the weights, the config and the recipe: a changed model or recipe gets a new export."""
+    files = tuple(
+        (name, path.stat().st_size, path.stat().st_mtime_ns)
+        for name in ("config.json", "model.safetensors", "pytorch_model.bin")
+        if (path := model_dir / name).is_file()
+    )
+    return _hash_model_files(str(model_dir), files)
+
+
+# Keyed by the files' sizes and modification times too: an edited model is hashed again. Cached because
+# a first run asks twice (whether to say that it exports, then where the file is): ~60 ms a hash.
+@lru_cache(maxsize=8)
+def _hash_model_files(model_dir: str, files: tuple[tuple[str, int, int], ...]) -> str:
     digest = hashlib.sha256(RECIPE.encode())
-    for name in ("config.json", "model.safetensors", "pytorch_model.bin"):
-        path = model_dir / name
-        if path.is_file():
-            digest.update(name.encode())
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+    for name, _, _ in files:
+        digest.update(name.encode())
+        with (Path(model_dir) / name).open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()[:16]
+
+
+def onnx_model_path(model_dir: Path, cache_root: Path | None = None) -> Path:
+    """Where the int8 ONNX export of `model_dir` is (or will be) cached."""
+    return (cache_root or onnx_cache_root()) / model_fingerprint(model_dir) / ONNX_FILE
 
 
 def _export_fp32(model_dir: Path, target: Path) -> None:
@@ -74,9 +93,18 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
-    # Eager attention exports to plain MatMul/Softmax, which onnxruntime fuses into its Attention op.
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager", local_files_only=True)
+    # A first run prints one line of its own about this export, not transformers' weight-loading
+    # progress bar: off while the model loads, then as it was (it is a process-wide switch).
+    bars = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        # Eager attention exports to plain MatMul/Softmax, which onnxruntime fuses into its Attention op.
+        model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager", local_files_only=True)
+    finally:
+        if bars:
+            transformers_logging.enable_progress_bar()
     model.eval()
 
     class _Encoder(torch.nn.Module):
@@ -92,7 +120,13 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
     dummy = torch.ones(2, 16, dtype=torch.long)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # Two known warnings of tracing this model, neither of which applies to it: the mask's padding
+        # test (a tensor read as a Python bool) is always false here, where the mask is as long as the
+        # input, and the gather it warns about never sees a negative index. The exported model is
+        # checked against fp32 sentence-transformers on real text (tests/test_encoder.py).
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message="Exporting aten::index operator", category=UserWarning)
         torch.onnx.export(
             _Encoder(model),
             (dummy, torch.ones_like(dummy), torch.zeros_like(dummy)),
@@ -116,6 +150,28 @@ class _DropLogMessage(logging.Filter):
         return self.fragment not in record.getMessage()
 
 
+@contextmanager
+def _without_preprocessing_hint() -> Iterator[None]:
+    """quantize_dynamic logs an advisory line with `logging.warning` on the root logger (shape inference
+    before quantising; not needed here). Dropped by a filter; and while the root logger has no handler,
+    `logging.warning` would install one for good (an implicit `logging.basicConfig`) that prints every
+    library's records from then on, bm25s's DEBUG lines too, so a handler of ours, like Python's
+    last-resort one (warnings and errors, message only), stands in for the call."""
+    root = logging.getLogger()
+    hint = _DropLogMessage("run pre-processing before quantization")
+    stand_in = None if root.handlers else logging.StreamHandler()
+    root.addFilter(hint)
+    if stand_in is not None:
+        stand_in.setLevel(logging.WARNING)
+        root.addHandler(stand_in)
+    try:
+        yield
+    finally:
+        root.removeFilter(hint)
+        if stand_in is not None:
+            root.removeHandler(stand_in)
+
+
 def export_int8(model_dir: Path, target: Path) -> None:
     """Export, fuse and quantise `model_dir` into `target` (written in place: callers pass a temp path)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -133,9 +189,7 @@ def export_int8(model_dir: Path, target: Path) -> None:
         opt_level=1,
     )
     optimized.save_model_to_file(str(fused))
-    hint = _DropLogMessage("run pre-processing before quantization")  # shape inference; not needed here
-    logging.getLogger().addFilter(hint)
-    try:
+    with _without_preprocessing_hint():
         quantize_dynamic(
             str(fused),
             str(target),
@@ -143,8 +197,6 @@ def export_int8(model_dir: Path, target: Path) -> None:
             per_channel=True,
             extra_options={"DefaultTensorType": 1},  # FLOAT: the fused ops' outputs have no inferred type
         )
-    finally:
-        logging.getLogger().removeFilter(hint)
     fp32.unlink(missing_ok=True)
     fused.unlink(missing_ok=True)
 
@@ -155,8 +207,8 @@ def ensure_onnx_model(model_dir: Path, cache_root: Path | None = None) -> tuple[
     Concurrent first uses each export into their own temp dir and `os.replace` the finished file into
     place, so a reader never sees a half-written model: the last writer wins with identical content.
     """
-    final_dir = (cache_root or onnx_cache_root()) / model_fingerprint(model_dir)
-    final = final_dir / ONNX_FILE
+    final = onnx_model_path(model_dir, cache_root)
+    final_dir = final.parent
     if final.is_file():
         return final, 0.0
     final_dir.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,10 @@ import re
 import statistics
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # nltk is imported on first use
+    from nltk.tokenize.punkt import PunktTokenizer
 
 Span = tuple[int, int]
 
@@ -20,15 +24,23 @@ _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 
 @lru_cache(maxsize=1)
-def _punkt():  # type: ignore[no-untyped-def]
+def _punkt() -> PunktTokenizer:
+    """nltk's English Punkt model, from the copy llama-index ships in its package data."""
     import llama_index.core
     import nltk
     from nltk.tokenize.punkt import PunktTokenizer
 
     bundled = str(Path(llama_index.core.__file__).parent / "_static" / "nltk_cache")
-    if bundled not in nltk.data.path:
-        nltk.data.path.insert(0, bundled)
-    return PunktTokenizer("english")
+    if bundled in nltk.data.path:
+        return PunktTokenizer("english")
+    # nltk opens model files only under the folders of its process-wide search path (its path
+    # sandbox refuses any other, even when given explicitly), so the folder is on it just while the
+    # model is read: the tokenizer keeps its parameters in memory and the path is left as it was.
+    nltk.data.path.insert(0, bundled)
+    try:
+        return PunktTokenizer("english")
+    finally:
+        nltk.data.path.remove(bundled)
 
 
 def is_hard_wrapped(text: str) -> bool:

@@ -9,6 +9,7 @@ chunks, which the next ingest of that article replaces.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -115,15 +116,6 @@ class ArticleStore:
     def count_chunks(self) -> int:
         return self._chunks.count()
 
-    def has_article(self, doc_id: str) -> bool:
-        return bool(self._articles.get(ids=[doc_id], include=[])["ids"])
-
-    def find_by_source(self, source: str) -> StoredArticle | None:
-        found = self._articles.get(where={"source": source}, include=["metadatas"], limit=1)
-        if not found["ids"]:
-            return None
-        return StoredArticle(doc_id=found["ids"][0], text="", metadata=dict(found["metadatas"][0]))
-
     def get_article(self, doc_id: str) -> StoredArticle | None:
         found = self._articles.get(ids=[doc_id], include=["documents", "metadatas"])
         if not found["ids"]:
@@ -146,15 +138,17 @@ class ArticleStore:
             )
         }
 
-    def find_by_sources(self, sources: list[str]) -> dict[str, StoredArticle]:
-        """The stored articles of these sources (metadata only), in one query per batch."""
-        found: dict[str, StoredArticle] = {}
+    def find_by_sources(self, sources: list[str]) -> dict[str, list[StoredArticle]]:
+        """The stored articles of these sources (metadata only), in one query per batch. A source has one
+        article, except after an update that was killed between writing the new version and removing the
+        old one: then both are returned, and the ingest that finds them keeps the right one."""
+        found: dict[str, list[StoredArticle]] = {}
         for start in range(0, len(sources), self._max_batch):
             part = sources[start : start + self._max_batch]
             result = self._articles.get(where={"source": {"$in": part}}, include=["metadatas"])
             for doc_id, metadata in zip(result["ids"], result["metadatas"], strict=True):
-                found[str(metadata["source"])] = StoredArticle(
-                    doc_id=doc_id, text="", metadata=dict(metadata)
+                found.setdefault(str(metadata["source"]), []).append(
+                    StoredArticle(doc_id=doc_id, text="", metadata=dict(metadata))
                 )
         return found
 
@@ -165,14 +159,25 @@ class ArticleStore:
             found.update(self._articles.get(ids=doc_ids[start : start + self._max_batch], include=[])["ids"])
         return found
 
-    def iter_sources(self, page: int = 5000) -> dict[str, str]:
-        """Every stored source and its doc_id, read page by page."""
-        sources: dict[str, str] = {}
+    def article_ids(self, page: int = 5000) -> set[str]:
+        """The ids of every stored article (no text, no metadata)."""
+        found: set[str] = set()
+        offset = 0
+        while True:
+            result = self._articles.get(include=[], limit=page, offset=offset)
+            found.update(result["ids"])
+            if len(result["ids"]) < page:
+                return found
+            offset += page
+
+    def iter_sources(self, page: int = 5000) -> list[tuple[str, str]]:
+        """(source, doc_id) of every stored article, read page by page."""
+        sources: list[tuple[str, str]] = []
         offset = 0
         while True:
             result = self._articles.get(include=["metadatas"], limit=page, offset=offset)
             for doc_id, metadata in zip(result["ids"], result["metadatas"], strict=True):
-                sources[str(metadata.get("source", ""))] = doc_id
+                sources.append((str(metadata.get("source", "")), doc_id))
             if len(result["ids"]) < page:
                 return sources
             offset += page
@@ -279,11 +284,49 @@ class ArticleStore:
     def count_article_chunks(self, doc_id: str) -> int:
         return len(self._chunks.get(where={"document_id": doc_id}, include=[])["ids"])
 
-    # --- writing -------------------------------------------------------------------------------
-    def put_article(self, article: Article, chunks: list[TextNode]) -> None:
-        """Store one article and its embedded chunks (see put_articles)."""
-        self.put_articles([(article, chunks)])
+    # --- repair after a crash ------------------------------------------------------------------
+    def repair(self) -> int:
+        """Undo what a writer killed mid-batch can leave behind; the number of articles and chunk groups
+        removed. Two kinds of leftovers exist, given the write order (chunks before their article record;
+        a record before its chunks when deleting; a new version before the old one is removed):
+        chunks whose article has no record (an article half written, or half deleted), and two articles
+        of one source (an update half done: the later one is the new version). Reads every chunk's
+        metadata, so it is run only when a writer is known to have died (see index/writers.py)."""
+        versions: dict[str, list[tuple[str, str]]] = {}
+        offset = 0
+        while True:
+            page = self._articles.get(include=["metadatas"], limit=self._max_batch, offset=offset)
+            for doc_id, metadata in zip(page["ids"], page["metadatas"], strict=True):
+                metadata = metadata or {}
+                versions.setdefault(str(metadata.get("source", "")), []).append(
+                    (int(metadata.get("written_ns", 0)), doc_id)
+                )
+            if len(page["ids"]) < self._max_batch:
+                break
+            offset += len(page["ids"])
+        superseded = [
+            doc_id for found in versions.values() if len(found) > 1 for _, doc_id in sorted(found)[:-1]
+        ]
+        self.delete_articles(superseded)
+        articles = {doc_id for found in versions.values() for _, doc_id in found} - set(superseded)
+        orphaned = sorted(self._chunk_document_ids() - articles)
+        for start in range(0, len(orphaned), self._max_batch):
+            self._chunks.delete(where={"document_id": {"$in": orphaned[start : start + self._max_batch]}})
+        if orphaned:
+            self._mark_changed()
+        return len(superseded) + len(orphaned)
 
+    def _chunk_document_ids(self) -> set[str]:
+        found: set[str] = set()
+        offset = 0
+        while True:
+            page = self._chunks.get(include=["metadatas"], limit=self._max_batch, offset=offset)
+            found.update(str((metadata or {}).get("document_id", "")) for metadata in page["metadatas"])
+            if len(page["ids"]) < self._max_batch:
+                return found
+            offset += len(page["ids"])
+
+    # --- writing -------------------------------------------------------------------------------
     def put_articles(self, items: list[tuple[Article, list[TextNode]]]) -> None:
         """Store articles with their embedded chunks, replacing earlier chunks of the same ids.
 
@@ -320,11 +363,10 @@ class ArticleStore:
             "content_hash": article.content_hash,
             "chunks": len(chunks),
             "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            # Orders two versions of one source that a killed update left behind (see repair).
+            "written_ns": time.time_ns(),
         }
         return article.doc_id, article.text, metadata, centroid.tolist()
-
-    def delete_article(self, doc_id: str) -> None:
-        self.delete_articles([doc_id])
 
     def delete_articles(self, doc_ids: list[str]) -> None:
         """Remove articles: their records first (they stop being complete), then their chunks."""

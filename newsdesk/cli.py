@@ -15,6 +15,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from newsdesk.components import ENGINES, Components, UnknownEngine
+from newsdesk.index.embed import encoder_needs_export
 from newsdesk.index.store import ArticleStore, StoreError
 from newsdesk.progress import IngestProgress
 from newsdesk.rag.engines.base import EngineUnavailable
@@ -106,12 +107,19 @@ def open_store(components: Components) -> ArticleStore:
         fail(str(error), code=1)
 
 
+def announce_encoder_export(components: Components) -> None:
+    """One line before the encoder's one-time export, so that a first run's wait is explained."""
+    if encoder_needs_export(components.settings.embed_model, components.settings.encoder):
+        err.print("[dim]Preparing the encoder (first run only, about half a minute)…[/]")
+
+
 def build_assistant(components: Components) -> Any:
     """The assistant; an unknown engine name, then an unreachable store, fail before any model loads."""
     name = components.settings.engine
     if name not in ENGINES:
         fail(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
     open_store(components)
+    announce_encoder_export(components)
     try:
         return components.assistant()
     except (UnknownEngine, EngineUnavailable) as error:
@@ -146,6 +154,7 @@ def ingest(
     """
     components = Components(settings_from(config, store=store, chroma_url=chroma_url))
     open_store(components)  # first: a Chroma server that is down fails before the tokenizer loads
+    announce_encoder_export(components)
     try:
         if as_json:
             report = components.ingestor.ingest(paths, prune=prune)

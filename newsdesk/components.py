@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
@@ -18,6 +19,7 @@ from newsdesk.index.ingest import Ingestor
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.models import IngestReport
 from newsdesk.index.store import ArticleStore, open_chroma
+from newsdesk.index.writers import StoreWriters
 from newsdesk.rag.assistant import Assistant
 from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable
 from newsdesk.rag.engines.extractive import ExtractiveEngine
@@ -36,6 +38,11 @@ class UnknownEngine(ValueError):
 def sample_corpus_dir() -> Path:
     """The three bundled seed articles, so a new user gets answers with no data of their own."""
     return Path(str(files("newsdesk").joinpath("sample_corpus")))
+
+
+def _tell(message: str) -> None:
+    """A notice for the person running the command (another writer holds the store), on stderr."""
+    print(f"newsdesk: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -85,6 +92,7 @@ class Components:
             on_change=self.lexical.rebuild,
             batch_articles=self.settings.ingest_batch,
             repeated_line_articles=self.settings.repeated_line_articles,
+            writers=StoreWriters(self.derived_index_path("writers"), on_wait=_tell),
             duplicates=NearDuplicateIndex(
                 self.derived_index_path("minhash") / "bands.sqlite3",
                 self.store,

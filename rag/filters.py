@@ -8,7 +8,6 @@ weight mask) alike.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -16,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
+from newsdesk.index.dates import DateFormError, parse_period
 from newsdesk.rag.models import Filters
-
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
 class FilterError(ValueError):
@@ -26,20 +24,14 @@ class FilterError(ValueError):
 
 
 def parse_partial_date(value: str, *, end: bool, name: str = "date") -> date:
-    """`YYYY`, `YYYY-MM` or `YYYY-MM-DD` as a day: the first day of the period, or its last when `end`."""
-    match = _PARTIAL_DATE.match(value.strip())
-    if not match:
-        raise FilterError(f"{name} {value!r}: expected YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = (int(part) if part else None for part in match.groups())
-    assert year is not None
+    """A date in any form `index.dates` reads (`2016`, `2016-09`, `September 2016`, `19 September 2016`,
+    ...) as a day: the first day of the period it names, or its last when `end`. `name` is the flag or box
+    the value came from, for the one-line error."""
     try:
-        if month is None:
-            return date(year, 12, 31) if end else date(year, 1, 1)
-        if day is None:
-            return date(year, month, calendar.monthrange(year, month)[1] if end else 1)
-        return date(year, month, day)
-    except ValueError as error:
+        period = parse_period(value)
+    except DateFormError as error:
         raise FilterError(f"{name} {value!r}: {error}") from error
+    return period.last if end else period.first
 
 
 def filters_from_flags(

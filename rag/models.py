@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from llama_index.core.schema import BaseNode, NodeWithScore
-from pydantic import BaseModel, Field
+from newsdesk.index.dates import DateFormError, parse_period
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 
 class Filters(BaseModel):
@@ -18,6 +20,19 @@ class Filters(BaseModel):
     date_to: date | None = Field(default=None, description="Published on or before this day.")
     outlets: list[str] = Field(default_factory=list, description="Any of these outlets (case-insensitive).")
     sources: list[str] = Field(default_factory=list, description="Any of these stored sources (path or URL).")
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _written_date(cls, value: Any, info: ValidationInfo) -> Any:
+        """A date written as `--since`/`--until` take it ("2016", "September 2016"; a `--questions` line,
+        the API) is a period: `date_from` is its first day, `date_to` its last."""
+        if not isinstance(value, str):
+            return value
+        try:
+            period = parse_period(value)
+        except DateFormError as error:
+            raise ValueError(f"{value!r}: {error}") from error
+        return period.last if info.field_name == "date_to" else period.first
 
     def is_empty(self) -> bool:
         return not (self.date_from or self.date_to or self.outlets or self.sources)

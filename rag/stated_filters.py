@@ -21,32 +21,22 @@ in articles that merely mention them (nor make the relevance gate look for them 
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from newsdesk.index.dates import DATE_PATTERN, Precision, read_period
 from newsdesk.rag.models import Filters
 from newsdesk.rag.question import STOPWORDS
 from pydantic import BaseModel
 
-_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-# A date: 1987-03-01, 1987-03, "March 1987", "1 March 1987", "March 1, 1987", or 1987.
-_DATE = (
-    rf"(?:\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?"
-    rf"|\d{{1,2}}\s+(?:{_MONTH})\.?\s+\d{{4}}"
-    rf"|(?:{_MONTH})\.?\s+\d{{1,2}},?\s+\d{{4}}"
-    rf"|(?:{_MONTH})\.?\s+\d{{4}}"
-    rf"|(?:1[89]|20)\d\d)"
-)
+# A date is any form `index.dates` reads (DATE_PATTERN: the forms `--since` and the UI's boxes accept).
 # What may follow a date for it to count as a filter: nothing, punctuation, or a function word.
 _ENDS = r"(?=\s*(?:$|[?.,;:!)]|(?P<next>[A-Za-z]+)))"
-_RANGE = re.compile(rf"\bbetween\s+(?P<a>{_DATE})\s+and\s+(?P<b>{_DATE}){_ENDS}", re.IGNORECASE)
+_RANGE = re.compile(rf"\bbetween\s+(?P<a>{DATE_PATTERN})\s+and\s+(?P<b>{DATE_PATTERN}){_ENDS}", re.IGNORECASE)
 _SINGLE = re.compile(
     rf"\b(?P<prep>in|on|during|since|from|after|before|until|till)\s+(?:(?:the\s+)?(?:year|month)\s+(?:of\s+)?)?"
-    rf"(?P<a>{_DATE}){_ENDS}",
+    rf"(?P<a>{DATE_PATTERN}){_ENDS}",
     re.IGNORECASE,
 )
 _ATTRIBUTION_BEFORE = r"(?:according\s+to|per|reported\s+by|as\s+reported\s+by|says?|said)\s+(?:the\s+)?"
@@ -61,29 +51,12 @@ class StatedFilters(BaseModel):
 
 
 def _span(text: str) -> tuple[date, date] | None:
-    """The first and last day a date expression covers, or None when it is no real date."""
-    text = " ".join(text.replace(",", " ").split())
-    try:
-        if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
-            day = date(*map(int, match.groups()))
-            return day, day
-        if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
-            year, month = map(int, match.groups())
-            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-        if match := re.fullmatch(r"(\d{1,2}) ([A-Za-z]+)\.? (\d{4})", text):
-            day = date(int(match[3]), _MONTHS[match[2].lower()], int(match[1]))
-            return day, day
-        if match := re.fullmatch(r"([A-Za-z]+)\.? (\d{1,2}) (\d{4})", text):
-            day = date(int(match[3]), _MONTHS[match[1].lower()], int(match[2]))
-            return day, day
-        if match := re.fullmatch(r"([A-Za-z]+)\.? (\d{4})", text):
-            year, month = int(match[2]), _MONTHS[match[1].lower()]
-            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-        if re.fullmatch(r"\d{4}", text):
-            return date(int(text), 1, 1), date(int(text), 12, 31)
-    except (ValueError, KeyError):
+    """The first and last day a date expression covers, or None when it is no real date. A bare number
+    counts as a year only from 1800 to 2099: "in 1600" is more likely a time of day than a year."""
+    period = read_period(text)
+    if period is None or (period.precision is Precision.YEAR and not 1800 <= period.first.year <= 2099):
         return None
-    return None
+    return period.first, period.last
 
 
 def _free(match: re.Match[str]) -> bool:

@@ -56,7 +56,7 @@ def components(sample_store: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The URL of a real Chroma server (`chroma run`) on loopback, stopped at the end of the session."""
-    from tests.chroma_server import chroma_server
+    from bench.servers import chroma_server
 
     with chroma_server(tmp_path_factory.mktemp("chroma-server") / "data") as url:
         yield url

@@ -19,9 +19,20 @@ def assert_quotes_verbatim(answer: dict) -> None:
 
 
 def test_first_ask_indexes_sample_corpus_and_cites_both_tehran_articles(tmp_path: Path) -> None:
-    result = run_cli("ask", "--store", str(tmp_path / "store"), "--json", "Who met in Tehran and when?")
+    """A new user's first run, with an empty ONNX cache too (so it exports the encoder, ~30 s): two lines
+    on stderr, no library logging or warnings; the next question on the store prints nothing there."""
+    first_run = {"NEWSDESK_ONNX_CACHE": str(tmp_path / "onnx-cache")}
+    ask = ("ask", "--store", str(tmp_path / "store"), "--json", "Who met in Tehran and when?")
+    result = run_cli(*ask, env=first_run)
     answer = json.loads(result.stdout)
     assert "sample corpus" in result.stderr
+    assert result.stderr.splitlines() == [
+        "Preparing the encoder (first run only, about half a minute)…",
+        f"Indexed the bundled sample corpus into {tmp_path / 'store'}",
+    ]
+    again = run_cli(*ask, env=first_run)
+    assert again.stderr == ""
+    assert json.loads(again.stdout) == answer
     assert answer["abstained"] is False
     cited = {Path(c["source"]).name for c in answer["citations"]}
     assert cited >= TEHRAN_ARTICLES

@@ -11,7 +11,7 @@ from newsdesk.index.chunk import article_metadata
 from newsdesk.index.clean import clean_article
 from newsdesk.index.ingest import prepare_article
 from newsdesk.index.models import RawDocument
-from newsdesk.index.read import read_file, read_text_file
+from newsdesk.index.read import read_file
 from newsdesk.index.repeated_lines import RepeatedLines, source_group
 
 from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA
@@ -20,8 +20,15 @@ BBC = SHARED_CORPORA / "bbc"
 REUTERS = SHARED_CORPORA / "reuters" / "reuters-000.json"
 
 
+def one_article(path: Path) -> RawDocument:
+    """The one article of a one-article file, through the public reader."""
+    [document] = read_file(path)
+    assert isinstance(document, RawDocument), document
+    return document
+
+
 def article(name: str):  # type: ignore[no-untyped-def]
-    return prepare_article(read_text_file((SAMPLE_CORPUS / name).resolve()))
+    return prepare_article(one_article((SAMPLE_CORPUS / name).resolve()))
 
 
 def test_site_furniture_is_not_stored() -> None:
@@ -85,7 +92,7 @@ def test_photo_captions_are_kept_apart_and_still_date_the_article() -> None:
 def test_document_id_is_derived_from_content(tmp_path: Path) -> None:
     copy = tmp_path / "elsewhere.txt"
     copy.write_bytes((SAMPLE_CORPUS / "000_08a30185b96717b7.txt").read_bytes())
-    assert prepare_article(read_text_file(copy)).doc_id == article("000_08a30185b96717b7.txt").doc_id
+    assert prepare_article(one_article(copy)).doc_id == article("000_08a30185b96717b7.txt").doc_id
 
 
 def _bbc_sample(count: int = 200) -> list[Path]:
@@ -96,7 +103,7 @@ def _bbc_sample(count: int = 200) -> list[Path]:
 def test_bbc_stories_lose_almost_nothing_and_keep_their_headline() -> None:
     total = removed = 0
     for path in _bbc_sample():
-        raw = read_text_file(path)
+        raw = one_article(path)
         stored = prepare_article(raw)
         raw_lines = [line for line in raw.text.splitlines() if line.strip()]
         total += len(raw_lines)
@@ -157,7 +164,7 @@ Leave a comment
 def test_synthetic_page_loses_its_furniture_and_dates_from_its_story(tmp_path: Path) -> None:
     page = tmp_path / "talks.txt"
     page.write_text(PAGE_WITH_FURNITURE, encoding="utf-8")
-    stored = prepare_article(read_text_file(page))
+    stored = prepare_article(one_article(page))
     assert stored.text.splitlines() == [
         "Ministers agree on new talks in Vienna",
         "",
@@ -193,7 +200,7 @@ def test_wire_credits_name_the_outlet_only_when_they_sign_the_story(tmp_path: Pa
     def outlet(body: str) -> str | None:
         path = tmp_path / "story.txt"
         path.write_text(f"Talks in Tehran\n\n{body}\n", encoding="utf-8")
-        return prepare_article(read_text_file(path)).metadata.outlet
+        return prepare_article(one_article(path)).metadata.outlet
 
     assert outlet("The minister said the talks went well, according to Reuters.") == "Reuters"
     assert outlet('"We agreed," the minister told AFP on Monday.') == "AFP"
@@ -224,7 +231,7 @@ def _outlet_batch(folder: Path, footer: str, count: int) -> list[RawDocument]:
             f"{footer}\nIt passed by {number + 10} votes, officials said.\n",
             encoding="utf-8",
         )
-    return [read_text_file(path) for path in sorted(folder.glob("*.txt"))]
+    return [one_article(path) for path in sorted(folder.glob("*.txt"))]
 
 
 def test_lines_an_outlet_repeats_across_articles_are_furniture(tmp_path: Path) -> None:
@@ -253,7 +260,7 @@ def test_copies_of_one_article_do_not_make_its_lines_repeated(tmp_path: Path) ->
     for number in range(5):
         (folder / f"{number}.txt").write_text(text, encoding="utf-8")
     repeated = RepeatedLines(min_articles=3)
-    copies = [read_text_file(path) for path in sorted(folder.glob("*.txt"))]
+    copies = [one_article(path) for path in sorted(folder.glob("*.txt"))]
     repeated.add_documents(copies)
     assert prepare_article(copies[0], repeated).text == text.rstrip()
     with pytest.raises(ValueError):

@@ -113,7 +113,8 @@ def test_bm25_is_stale_after_a_change_of_the_same_size(built) -> None:
     report = writer.ingest([folder])
     assert report.updated == 1
     # Only the edited chunk is embedded again: the others keep their stored vectors.
-    stored = components.store.get_article(components.store.find_by_source(str(story.resolve())).doc_id)
+    source = str(story.resolve())
+    stored = components.store.get_article(components.store.find_by_sources([source])[source][0].doc_id)
     assert stored.metadata["chunks"] > 1
     assert report.embedded == 1
     assert components.store.count_chunks() == chunks  # a chunk count alone would not see it

@@ -109,7 +109,7 @@ def test_near_duplicate_is_stored_once_with_its_other_source(bbc_folder: Path, t
     second = components.ingestor.ingest([rerun.parent])
     assert first.added == 1
     assert (second.added, second.skipped) == (1, 1)
-    stored = components.store.find_by_source(str(original.resolve()))
+    stored = components.store.find_by_sources([str(original.resolve())])[str(original.resolve())][0]
     assert stored is not None
     assert str(rerun.resolve()) in stored.metadata["alternates"]
     assert components.store.count_articles() == 2
@@ -150,7 +150,7 @@ def test_a_footer_shared_by_many_articles_of_a_folder_is_not_stored(tmp_path: Pa
     report = components.ingestor.ingest([folder])
     assert report.added == 5
     for path in folder.glob("*.txt"):
-        stored = components.store.find_by_source(str(path.resolve()))
+        stored = components.store.find_by_sources([str(path.resolve())])[str(path.resolve())][0]
         assert stored is not None
         article = components.store.get_article(stored.doc_id)
         assert article is not None and footer not in article.text

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from newsdesk.index.ingest import prepare_article
 from newsdesk.index.models import RawDocument
-from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents, read_file, read_text_file
+from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents, read_file
 
 from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA, run_cli
 
@@ -71,7 +71,8 @@ def test_html_page_gives_its_story_and_metadata_but_no_script(tmp_path: Path) ->
 </body></html>""",
         encoding="utf-8",
     )
-    article = prepare_article(read_text_file(page))
+    [document] = read_file(page)
+    article = prepare_article(document)
     for leaked in ("SECRET_TRACKER_CODE", "track()", "INLINE_SCRIPT_TEXT", "Privacy", "Sport", "Copyright"):
         assert leaked not in article.text
     assert "met in Tehran on Monday to discuss the war in Syria" in article.text
@@ -161,11 +162,13 @@ def test_truncated_json_keeps_the_records_before_the_break(tmp_path: Path) -> No
 def test_legacy_encodings_are_decoded(tmp_path: Path) -> None:
     latin1 = tmp_path / "latin1.txt"
     latin1.write_bytes("Café au lait in São Paulo.".encode("latin-1"))
-    assert read_text_file(latin1).text == "Café au lait in São Paulo."
+    [document] = read_file(latin1)
+    assert document.text == "Café au lait in São Paulo."
     french = tmp_path / "paris.md"
     text = "Le café de la république a fermé ses portes après trente années, disent les habitués.\n"
     french.write_bytes(text.encode("cp1252"))
-    assert read_text_file(french).text == text
+    [document] = read_file(french)
+    assert document.text == text
 
 
 def test_files_over_the_limit_and_binary_files_get_one_clear_reason(tmp_path: Path) -> None:

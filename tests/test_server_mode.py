@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.servers import free_port
 from tests.conftest import SAMPLE_CORPUS, TEHRAN_ARTICLES, run_cli
-from tests.server_process import free_port
 
 
 def test_ingest_ask_and_reingest_through_a_chroma_server(chroma_url: str, tmp_path: Path) -> None:
@@ -82,8 +82,8 @@ def test_chunk_writes_are_batched_under_the_server_max_batch_size(chroma_url: st
         )
         for i in range(count)
     ]
-    store.put_article(article, chunks)
+    store.put_articles([(article, chunks)])
     assert store.count_article_chunks("big") == count
-    store.put_article(article, chunks[:3])  # a new version replaces every earlier chunk
+    store.put_articles([(article, chunks[:3])])  # a new version replaces every earlier chunk
     assert store.count_article_chunks("big") == 3
     assert store.count_chunks() == 3

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.server_process import free_port, server_process
+from bench.servers import free_port, server_process
 
 
 def copy_store(store: Path, target: Path) -> Path:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from newsdesk.rag.assistant import Assistant
+from newsdesk.rag.filters import FilterError, parse_partial_date
 from newsdesk.rag.models import Answer, Filters
 from newsdesk.rag.render import render_markdown
 from newsdesk.ui.cards import answer_message_html, escape_text
@@ -27,19 +28,27 @@ class BadRequest(ValueError):
 
 
 def parse_filters(date_from: str, date_to: str, outlets: list[str] | str | None) -> Filters | None:
-    """Filters from the page's controls or the API's strings ("" means no limit); None when empty."""
+    """Filters from the page's controls or the API's strings ("" means no limit); None when empty. The date
+    boxes take the forms `--since`/`--until` take (`2016`, `2016-09`, `19 September 2016`, ...): "From" is
+    the first day of the period written, "To" its last."""
     if isinstance(outlets, str):
         outlets = [name.strip() for name in outlets.split(",")]
+    date_from, date_to = (date_from or "").strip(), (date_to or "").strip()
+    try:
+        first = parse_partial_date(date_from, end=False, name="date_from") if date_from else None
+        last = parse_partial_date(date_to, end=True, name="date_to") if date_to else None
+    except FilterError as error:
+        raise BadRequest(f"invalid filter: {error}") from error
     values = {
-        "date_from": (date_from or "").strip() or None,
-        "date_to": (date_to or "").strip() or None,
+        "date_from": first,
+        "date_to": last,
         "outlets": [name for name in (outlets or []) if name and name.strip()],
     }
     try:
         filters = Filters.model_validate(values)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise BadRequest(f"invalid filter: {problems} (dates are YYYY-MM-DD)") from error
+        raise BadRequest(f"invalid filter: {problems}") from error
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise BadRequest(f"invalid filter: date_from {filters.date_from} is after date_to {filters.date_to}")
     return None if filters.is_empty() else filters

@@ -16,7 +16,7 @@ from newsdesk.index.read.archive import read_zip
 from newsdesk.index.read.discover import iter_source_files
 from newsdesk.index.read.errors import UnreadableSource
 from newsdesk.index.read.formats import ARCHIVE_SUFFIXES, SUPPORTED_SUFFIXES, read_document_bytes
-from newsdesk.index.read.limits import MAX_FILE_BYTES, too_large
+from newsdesk.index.read.limits import MAX_ARTICLE_MB, MAX_FILE_BYTES, article_too_large, too_large
 from newsdesk.index.read.records import FieldMapping, RecordResult
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "iter_source_files",
     "read_documents",
     "read_file",
-    "read_text_file",
 ]
 
 
@@ -56,19 +55,20 @@ def read_file(path: Path, mapping: FieldMapping | None = None) -> Iterator[Recor
     yield from read_document_bytes(data, source, suffix, mapping)
 
 
-def read_documents(paths: Iterable[Path], mapping: FieldMapping | None = None) -> Iterator[RecordResult]:
-    """Every article under `paths` (files, folders, glob patterns), one at a time, problems included."""
+def read_documents(
+    paths: Iterable[Path], mapping: FieldMapping | None = None, max_article_mb: float = MAX_ARTICLE_MB
+) -> Iterator[RecordResult]:
+    """Every article under `paths` (files, folders, glob patterns), one at a time, problems included.
+    An article of more than `max_article_mb` of text is refused on its own (one error line): the rest of
+    its file still goes in."""
     for item in iter_source_files(paths):
         if isinstance(item, UnreadableSource):
             yield item
-        else:
-            yield from read_file(item, mapping)
-
-
-def read_text_file(path: Path) -> RawDocument:
-    """Read one file that holds exactly one article; raise UnreadableSource when it cannot be read."""
-    for result in read_file(path):
-        if isinstance(result, UnreadableSource):
-            raise result
-        return result
-    raise UnreadableSource(str(path), "no article in file")
+            continue
+        for result in read_file(item, mapping):
+            if isinstance(result, RawDocument) and (
+                problem := article_too_large(len(result.text), max_article_mb)
+            ):
+                yield UnreadableSource(result.source, problem)
+            else:
+                yield result

@@ -15,8 +15,14 @@ from newsdesk.index.read.records import FieldMapping, RecordResult
 def _is_member_article(info: zipfile.ZipInfo) -> bool:
     name = PurePosixPath(info.filename)
     # macOS adds __MACOSX/ shadow files and ._ resource forks to zips it makes: never articles.
-    hidden = any(part.startswith((".", "__MACOSX")) for part in name.parts)
+    hidden = any(part.startswith((".", "__MACOSX")) for part in name.parts if part != "..")
     return not info.is_dir() and not hidden and name.suffix.lower() in DOCUMENT_SUFFIXES
+
+
+def _escapes(info: zipfile.ZipInfo) -> bool:
+    """A member named to land outside the archive's folder ("../x.txt", "/etc/x"): a crafted zip."""
+    name = PurePosixPath(info.filename.replace("\\", "/"))
+    return name.is_absolute() or ".." in name.parts
 
 
 def read_zip(path: Path, mapping: FieldMapping) -> Iterator[RecordResult]:
@@ -35,6 +41,10 @@ def read_zip(path: Path, mapping: FieldMapping) -> Iterator[RecordResult]:
             return
         for info in members:
             source = f"{archive_source}!/{info.filename}"
+            if _escapes(info):
+                # Never extracted anyway (members are read in memory), but such a name is a crafted archive.
+                yield UnreadableSource(source, "member name points outside the archive; not read")
+                continue
             # The size the member claims uncompressed: a zip bomb is refused before it is inflated.
             if problem := too_large(info.file_size):
                 yield UnreadableSource(source, problem)

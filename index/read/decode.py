@@ -14,7 +14,22 @@ _PREFERRED_ON_TIE = "cp1252"
 
 
 def decode_text(data: bytes, source: str) -> str:
-    """The text of `data`; UnreadableSource for empty, binary or undecodable content."""
+    """The text of `data`; UnreadableSource for empty, binary or undecodable content. A NUL character
+    anywhere in the text (not only in its first bytes) makes it binary: see `refuse_nul`."""
+    text = _decode(data, source)
+    refuse_nul(text, source, "binary file, not text")
+    return text
+
+
+def refuse_nul(text: str, source: str, what: str) -> None:
+    """UnreadableSource when `text` holds a NUL character: no article has one, quoting around one is
+    unreliable, and a file or record is refused for it wherever it occurs (a raw byte, a JSON escape)."""
+    at = text.find("\x00")
+    if at >= 0:
+        raise UnreadableSource(source, f"{what} (a NUL character at offset {at})")
+
+
+def _decode(data: bytes, source: str) -> str:
     if not data.strip():
         raise UnreadableSource(source, "empty file")
     if data.startswith(_UTF16_BOMS):
@@ -22,8 +37,8 @@ def decode_text(data: bytes, source: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as error:
             raise UnreadableSource(source, f"broken UTF-16 text (byte {error.start})") from error
-    if b"\x00" in data[:8192]:
-        raise UnreadableSource(source, "binary file, not text")
+    if b"\x00" in data[:8192]:  # before charset detection, which would read any binary as some encoding
+        raise UnreadableSource(source, "binary file, not text (a NUL character in its first bytes)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from newsdesk.index.models import RawDocument, StatedMetadata
-from newsdesk.index.read.decode import decode_text
+from newsdesk.index.read.decode import decode_text, refuse_nul
 from newsdesk.index.read.errors import UnreadableSource
 from pydantic import BaseModel, Field
 
@@ -25,7 +25,7 @@ RecordResult = RawDocument | UnreadableSource
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
 _LABEL_SEPARATORS = re.compile(r"[;,|]")
 # News bodies can be longer than csv's default 128 KB field limit; a file is at most 50 MB anyway.
-csv.field_size_limit(64 * 1024 * 1024)
+_CSV_FIELD_LIMIT = 64 * 1024 * 1024
 
 
 class FieldMapping(BaseModel):
@@ -74,6 +74,7 @@ def record_document(file_source: str, position: int, record: Any, mapping: Field
     body = record.get(mapping.body)
     if not isinstance(body, str) or not body.strip():
         raise UnreadableSource(source, f"record {key}: empty body")
+    refuse_nul(body, source, f"record {key}: the body is not text")
     stated = StatedMetadata(
         title=_text(record.get(mapping.title)),
         published=_text(record.get(mapping.date)),
@@ -116,6 +117,7 @@ def _json_values(text: str, source: str) -> Iterator[tuple[int, Any]]:
         return UnreadableSource(
             source,
             f"truncated or malformed JSON {where}: {error.msg} (line {error.lineno} column {error.colno})",
+            file_incomplete=True,
         )
 
     position = skip(0)
@@ -146,7 +148,11 @@ def _json_values(text: str, source: str) -> Iterator[tuple[int, Any]]:
         elif text.startswith("]", position):
             return
         else:
-            raise UnreadableSource(source, f"truncated or malformed JSON after record {count}: no ',' or ']'")
+            raise UnreadableSource(
+                source,
+                f"truncated or malformed JSON after record {count}: no ',' or ']'",
+                file_incomplete=True,
+            )
 
 
 def read_json(data: bytes, source: str, mapping: FieldMapping) -> Iterator[RecordResult]:
@@ -166,13 +172,19 @@ def read_jsonl(data: bytes, source: str, mapping: FieldMapping) -> Iterator[Reco
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            yield UnreadableSource(f"{source}#{number}", f"line {number}: not valid JSON ({error.msg})")
+            # The line's record cannot be named: the file counts as not completely read (see prune).
+            yield UnreadableSource(
+                f"{source}#{number}", f"line {number}: not valid JSON ({error.msg})", file_incomplete=True
+            )
             continue
         yield from _documents(source, iter([(number, record)]), mapping)
 
 
 def read_csv(data: bytes, source: str, mapping: FieldMapping) -> Iterator[RecordResult]:
     """A header row naming the fields, then one article a row (a quoted body may span lines)."""
+    # The csv module's field limit is process-wide, with no per-reader setting: raised here, where a
+    # CSV file is read (never lowered, should the application have raised it further), not at import.
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
     text = decode_text(data, source)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -189,7 +201,11 @@ def read_csv(data: bytes, source: str, mapping: FieldMapping) -> Iterator[Record
             return
         except csv.Error as error:
             position += 1
-            yield UnreadableSource(f"{source}#{position}", f"record {position}: malformed CSV row ({error})")
+            yield UnreadableSource(
+                f"{source}#{position}",
+                f"record {position}: malformed CSV row ({error})",
+                file_incomplete=True,
+            )
             continue
         if not any(cell.strip() for cell in row):
             continue
@@ -198,6 +214,7 @@ def read_csv(data: bytes, source: str, mapping: FieldMapping) -> Iterator[Record
             yield UnreadableSource(
                 f"{source}#{position}",
                 f"record {position} (line {reader.line_num}): {len(row)} fields, header has {len(header)}",
+                file_incomplete=True,
             )
             continue
         yield from _documents(source, iter([(position, dict(zip(header, row, strict=True)))]), mapping)

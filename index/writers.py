@@ -1,0 +1,127 @@
+"""Who is writing to one store: one marker a writing process, and one lock for each batch it writes.
+
+Several processes may write one archive at once (two `newsdesk ingest` runs, `newsdesk serve` taking
+uploads while a CLI ingest runs, against an embedded store or one Chroma server). Two things keep the
+store whole:
+
+* **A batch is written under an exclusive lock** (`batch()`): the store's writes of one batch — chunks,
+  article records, removal of replaced versions, the near-duplicate bands — never interleave with another
+  writer's, and between batches the store is consistent. The lock is held for one batch (seconds), not a
+  whole run, so two ingests take turns; a writer that has to wait says so, naming the holder, and gives up
+  only after `wait_seconds`, with an error that names it too.
+* **A writer killed mid-batch is noticed** (`registered()`): each writing process holds a lock on a marker
+  file of its own for as long as it runs and deletes the marker when it ends. A marker whose lock can be
+  taken belongs to a process that died without cleaning up, so the store may hold the leftovers of a
+  half-written batch; the next writer repairs the store (ArticleStore.repair) before it writes.
+
+Both are `flock` locks on files in a directory beside the store: the kernel drops them when a process
+dies, however it dies, so a crash never leaves the archive locked. They coordinate the processes of one
+machine (the directory is per store, and per Chroma server in server mode).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_BATCH_LOCK = "batch.lock"
+_MARKER_PREFIX = "writer-"
+_POLL_SECONDS = 0.2
+
+
+class StoreBusy(RuntimeError):
+    """Another process held the store's write lock for longer than this writer may wait."""
+
+
+def _process_description() -> dict[str, object]:
+    return {"pid": os.getpid(), "command": " ".join(sys.argv[:3]) or "python", "since": time.time()}
+
+
+def _describe(path: Path) -> str:
+    """`pid 1234 (newsdesk ingest ...)` from a lock file's contents, or a plain description."""
+    try:
+        holder = json.loads(path.read_text(encoding="utf-8"))
+        return f"pid {holder['pid']} ({holder['command']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process"
+
+
+class StoreWriters:
+    def __init__(
+        self,
+        directory: Path,
+        wait_seconds: float = 600.0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.wait_seconds = wait_seconds
+        # Told once per wait, e.g. "waiting for pid 1234 (newsdesk ingest) to finish writing a batch".
+        self.on_wait = on_wait
+
+    @contextmanager
+    def registered(self) -> Iterator[bool]:
+        """Marks this process as a writer for the duration; yields True when an earlier writer died mid-run
+        (its marker was left unlocked), after removing the dead markers."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        crashed = False
+        for marker in self.directory.glob(f"{_MARKER_PREFIX}*"):
+            with marker.open("a+") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live writer
+                crashed = True
+            marker.unlink(missing_ok=True)
+        name = f"{_MARKER_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        # Locked under a name no other writer looks at, then renamed: a marker is never seen unlocked alive.
+        staging = self.directory / f".{name}"
+        own = self.directory / name
+        with staging.open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.write(json.dumps(_process_description()))
+            handle.flush()
+            staging.rename(own)
+            try:
+                yield crashed
+            finally:
+                own.unlink(missing_ok=True)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """The store's write lock, for one batch. Waits for another writer's batch, announcing the wait."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / _BATCH_LOCK
+        with path.open("a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _describe(path)
+                if self.on_wait is not None:
+                    self.on_wait(f"waiting for {holder} to finish writing a batch to this store")
+                deadline = time.monotonic() + self.wait_seconds
+                while True:
+                    try:
+                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            raise StoreBusy(
+                                f"the store is busy: {_describe(path)} has held its write lock for more than "
+                                f"{self.wait_seconds:g} s"
+                            ) from None
+                        time.sleep(_POLL_SECONDS)
+            try:
+                handle.seek(0)
+                handle.truncate()
+                handle.write(json.dumps(_process_description()))
+                handle.flush()
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
