@@ -323,7 +323,9 @@ def serve(
     components = Components(settings)
     build_assistant(components)  # an unknown engine or unreachable store fails before the page starts
     components.ensure_sample_corpus()
-    inbox = UploadInbox(settings.store / "uploads", settings.upload_max_mb)
+    inbox = UploadInbox(
+        settings.store / "uploads", settings.upload_max_mb, received=settings.store / "gradio-tmp"
+    )
     page = build_app(components, inbox, run_evaluation=lambda engine: evaluation_markdown(components, engine))
     err.print(f"Newsdesk on http://{host}:{port}/" + (" (login required)" if settings.auth else ""))
     serve_app(page, components, host, port)

@@ -118,7 +118,11 @@ def build_app(
             progress(min(characters / total, 1.0), desc=f"{articles} articles ingested")
 
         progress(0.0, desc="reading files")
-        report = ingest_uploads(paths, inbox, run, advance)
+
+        def store_counts() -> tuple[int, int]:
+            return components.store.count_articles(), components.store.count_chunks()
+
+        report = ingest_uploads(paths, inbox, run, advance, store_counts)
         return report.model_dump(mode="json")
 
     def show_report(report: dict | None) -> Any:
@@ -230,7 +234,6 @@ def serve(app: gr.Blocks, components: Components, host: str, port: int) -> None:
         server_name=host,
         server_port=port,
         auth=settings.login(),
-        max_file_size=f"{settings.upload_max_mb}mb",
         show_error=True,
         ssr_mode=False,
         css=PAGE_CSS,
