@@ -29,7 +29,7 @@ LOGIN = ("editor", "correct-horse")
 def server(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     """One logged-in server for the module, over a private copy of the sample store (ingest writes)."""
     store = copy_store(sample_store, tmp_path_factory.mktemp("ui-api") / "store")
-    with newsdesk_server(store, "--auth", ":".join(LOGIN)) as url:
+    with newsdesk_server(store, login=LOGIN) as url:
         yield url, store
 
 
@@ -145,6 +145,40 @@ def test_five_concurrent_clients_all_get_correct_answers(server: tuple[str, Path
             assert answer["abstained"] is False and cited_files(answer) >= TEHRAN_ARTICLES
         else:
             assert answer["abstained"] is True
+
+
+def test_no_route_answers_without_the_login(server: tuple[str, Path]) -> None:
+    import httpx
+
+    url = server[0].rstrip("/")
+    assert httpx.get(f"{url}/openapi.json").status_code == 401
+    for route in ("/gradio_api/cancel", "/gradio_api/reset", "/gradio_api/upload"):
+        assert httpx.post(f"{url}{route}", json={}).status_code == 401, route
+    assert httpx.get(f"{url}/").status_code == 200  # the login page itself
+
+
+def test_failed_logins_are_rate_limited(tmp_path: Path, sample_store: Path) -> None:
+    import httpx
+
+    store = copy_store(sample_store, tmp_path / "store")
+    with newsdesk_server(store, login=("desk", "right-password")) as url:
+        codes = [
+            httpx.post(f"{url}login", data={"username": "desk", "password": f"guess-{n}"}).status_code
+            for n in range(6)
+        ]
+        assert codes == [400] * 6
+        # Locked out for a while: even the right password is refused now.
+        right = httpx.post(f"{url}login", data={"username": "desk", "password": "right-password"})
+        assert right.status_code == 400
+
+
+def test_serving_beyond_this_machine_needs_a_login_and_no_password_goes_on_the_command_line(
+    sample_store: Path,
+) -> None:
+    refused = run_cli("serve", "--store", str(sample_store), "--host", "0.0.0.0", check=False)
+    assert refused.returncode == 2 and "without a login" in refused.stderr
+    in_ps = run_cli("serve", "--store", str(sample_store), "--auth", "desk:secret", check=False)
+    assert in_ps.returncode == 2 and "visible to every user" in in_ps.stderr
 
 
 def test_a_client_without_the_login_is_refused(server: tuple[str, Path]) -> None:
