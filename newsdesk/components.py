@@ -19,7 +19,7 @@ from newsdesk.index.ingest import Ingestor
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.models import IngestReport
 from newsdesk.index.store import ArticleStore, open_chroma
-from newsdesk.index.writers import StoreWriters
+from newsdesk.index.writers import EmbeddedStoreOwner, StoreWriters
 from newsdesk.rag.assistant import Assistant
 from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable
 from newsdesk.rag.engines.extractive import ExtractiveEngine
@@ -51,6 +51,7 @@ class Components:
 
     settings: Settings
     _engines: dict[str, AnswerEngine] = field(default_factory=dict)
+    _owner: EmbeddedStoreOwner | None = None
 
     @cached_property
     def store(self) -> ArticleStore:
@@ -80,6 +81,11 @@ class Components:
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        if not self.settings.chroma_url:
+            # One writing process at a time on an embedded store (see EmbeddedStoreOwner); readers need no
+            # turn: they never write Chroma's files.
+            self._owner = EmbeddedStoreOwner(self.settings.store / "chroma.lock", on_wait=_tell)
+            self._owner.acquire()
         self.check_encoder(writing=True)
         chunker = ArticleChunker(
             load_tokenizer(self.settings.embed_model), self.settings.chunk_tokens, self.settings.chunk_overlap
