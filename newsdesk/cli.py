@@ -19,7 +19,7 @@ from newsdesk.index.embed import encoder_needs_export
 from newsdesk.index.store import ArticleStore, StoreError
 from newsdesk.index.writers import StoreBusy
 from newsdesk.progress import IngestProgress
-from newsdesk.rag.engines.llm import EngineUnavailable
+from newsdesk.rag.engines.base import EngineUnavailable
 from newsdesk.rag.filters import FilterError, filters_from_flags, merge_filters
 from newsdesk.rag.models import Filters
 from newsdesk.settings import ConfigFileError, Settings, load_settings
@@ -230,7 +230,7 @@ def ask(
         # A line's own filters win over the flags (see merge_filters).
         filters = merge_filters(item.filters, flags)
         try:
-            if as_json or not hasattr(assistant.engine, "stream_answer"):
+            if as_json or not assistant.engine.streams_tokens:
                 answer = assistant.ask(item.question, history=item.history, filters=filters)
             else:
                 answer = _print_stream(assistant.stream(item.question, history=item.history, filters=filters))
