@@ -21,10 +21,9 @@ from newsdesk.index.models import IngestReport
 from newsdesk.index.store import ArticleStore, open_chroma
 from newsdesk.index.writers import EmbeddedStoreOwner, StoreWriters
 from newsdesk.rag.assistant import Assistant
-from newsdesk.rag.citation_context import CitationContext
-from newsdesk.rag.engines.base import AnswerEngine
+from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable
 from newsdesk.rag.engines.extractive import ExtractiveEngine
-from newsdesk.rag.engines.llm import EngineUnavailable, LLMEngine
+from newsdesk.rag.engines.llm import LLMEngine
 from newsdesk.rag.retrieve import PassageRetriever
 from newsdesk.rag.verify import CitationCheck
 from newsdesk.settings import EngineName, Settings, env_name
@@ -146,9 +145,7 @@ class Components:
         chosen = self.engine(engine)  # first: an unavailable engine fails before any model loads
         self.check_encoder(writing=False)
         retriever = PassageRetriever(self.store, self.embedder, self.lexical, self.settings.retrieval.top_k)
-        return Assistant(
-            retriever, chosen, CitationCheck(self.store, self.embedder), context=CitationContext(self.store)
-        )
+        return Assistant(retriever, chosen, CitationCheck(self.store, self.embedder))
 
     def ensure_sample_corpus(self) -> IngestReport | None:
         """Index the bundled sample corpus into an empty store; None when the store has articles."""

@@ -79,10 +79,6 @@ class ChatService:
                 self._assistants[name] = self.components.assistant(name)
             return self._assistants[name]
 
-    def article_text(self, doc_id: str) -> str | None:
-        article = self.components.store.get_article(doc_id)
-        return article.text if article else None
-
     def ask(
         self,
         question: str,
@@ -124,7 +120,8 @@ class ChatService:
             yield [*chat, {"role": "assistant", "content": escape_text(draft)}], answers, ""
         if final is None:  # the Assistant.stream contract: the Answer is always the last item
             raise RuntimeError("the assistant's stream ended without an answer")
-        message = answer_message_html(final, self.article_text, turn)
+        # The citations carry their context from the assistant's one read of the cited articles.
+        message = answer_message_html(final, None, turn)
         yield (
             [*chat, {"role": "assistant", "content": message}],
             [*answers, final.model_dump(mode="json")],
