@@ -16,6 +16,7 @@ from newsdesk.index.chunk import ArticleChunker
 from newsdesk.index.dedupe import NearDuplicateIndex
 from newsdesk.index.embed import check_store_encoder, load_embedder, load_tokenizer
 from newsdesk.index.ingest import Ingestor
+from newsdesk.index.language import load_parser
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.models import IngestReport
 from newsdesk.index.store import ArticleStore, open_chroma
@@ -24,6 +25,7 @@ from newsdesk.rag.assistant import Assistant
 from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable
 from newsdesk.rag.engines.extractive import ExtractiveEngine
 from newsdesk.rag.engines.llm import LLMEngine
+from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.retrieve import PassageRetriever
 from newsdesk.rag.verify import CitationCheck
 from newsdesk.settings import EngineName, Settings, env_name
@@ -71,6 +73,11 @@ class Components:
         return LexicalIndex(self.derived_index_path("bm25"), self.store)
 
     @cached_property
+    def instructions(self) -> InstructionDetector:
+        """Tells sentences that order their reader (prompt injections) from news, by their grammar."""
+        return InstructionDetector(load_parser())
+
+    @cached_property
     def embedder(self) -> BaseEmbedding:
         return load_embedder(self.settings.ingest.embed_model, encoder=self.settings.ingest.encoder)
 
@@ -114,7 +121,9 @@ class Components:
                     )
                 case "local" | "ollama" | "openai":
                     llm, endpoint = self._llm(name)
-                    self._engines[name] = LLMEngine(name, llm, self.embedder, endpoint=endpoint)
+                    self._engines[name] = LLMEngine(
+                        name, llm, self.embedder, endpoint=endpoint, instructions=self.instructions
+                    )
                 case _:
                     assert_never(name)
         return self._engines[name]
@@ -144,7 +153,13 @@ class Components:
     def assistant(self, engine: EngineName | None = None) -> Assistant:
         chosen = self.engine(engine)  # first: an unavailable engine fails before any model loads
         self.check_encoder(writing=False)
-        retriever = PassageRetriever(self.store, self.embedder, self.lexical, self.settings.retrieval.top_k)
+        retriever = PassageRetriever(
+            self.store,
+            self.embedder,
+            self.lexical,
+            self.settings.retrieval.top_k,
+            instructions=self.instructions,
+        )
         return Assistant(retriever, chosen, CitationCheck(self.store, self.embedder))
 
     def ensure_sample_corpus(self) -> IngestReport | None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from newsdesk.rag.gate import unanswerable_reason
-from newsdesk.rag.injection import carries_instruction, instruction_free_runs
+from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.models import Passage, article_id
+from pydantic import ConfigDict
 
 
 class CapPerArticle(BaseNodePostprocessor):
@@ -39,8 +40,11 @@ class CapPerArticle(BaseNodePostprocessor):
 
 
 class CutInstructions(BaseNodePostprocessor):
-    """Every instruction-like sentence cut out of the nodes. A node is split around a cut into
+    """Every sentence that orders its reader cut out of the nodes. A node is split around a cut into
     pieces that keep their own offsets, so quotes from them still point into the article."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    detector: InstructionDetector
 
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
@@ -48,10 +52,10 @@ class CutInstructions(BaseNodePostprocessor):
         cleaned: list[NodeWithScore] = []
         for hit in nodes:
             text = hit.node.get_content()
-            if not carries_instruction(text):
+            if not self.detector.carries_instruction(text):
                 cleaned.append(hit)
                 continue
-            runs = instruction_free_runs(text)
+            runs = self.detector.instruction_free_runs(text)
             offset = hit.node.start_char_idx or 0
             for number, (start, end) in enumerate(runs):
                 piece = hit.node.model_copy(

@@ -18,7 +18,7 @@ from llama_index.core.vector_stores.utils import build_metadata_filter_fn
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.store import ArticleStore
 from newsdesk.rag.filters import ArchiveCatalog, metadata_filters, resolve_filters
-from newsdesk.rag.injection import carries_instruction
+from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.models import Filters, Passage
 from newsdesk.rag.postprocessors import CapPerArticle, CutInstructions, RelevanceGate
 
@@ -76,6 +76,7 @@ class PassageRetriever:
         embedder: BaseEmbedding,
         lexical: LexicalIndex,
         top_k: int,
+        instructions: InstructionDetector,
         per_article: int = 3,
     ) -> None:
         # The embedder's own callback manager: without one, the index hands the embedder llama-index's
@@ -84,6 +85,7 @@ class PassageRetriever:
             store.vector_store, embed_model=embedder, callback_manager=embedder.callback_manager
         )
         self._lexical = lexical
+        self.instructions = instructions
         self.top_k = top_k
         self.per_article = per_article
         # Derived from the loaded BM25 corpus, so rebuilt only when that index changes (its stamp).
@@ -193,12 +195,12 @@ class PassageRetriever:
         fetch = k
         while True:
             hits = self._capped(query, fetch, filters)
-            tainted = sum(1 for hit in hits if carries_instruction(hit.node.get_content()))
+            tainted = sum(1 for hit in hits if self.instructions.carries_instruction(hit.node.get_content()))
             if len(hits) - tainted >= k or len(hits) < fetch or fetch >= k + tainted:
                 break
             fetch = k + tainted
         bundle = QueryBundle(query)
-        cleaned = CutInstructions().postprocess_nodes(hits, bundle)
+        cleaned = CutInstructions(detector=self.instructions).postprocess_nodes(hits, bundle)
         admitted = RelevanceGate().postprocess_nodes(cleaned, bundle)
         return Evidence(
             passages=[Passage.from_node(hit) for hit in admitted],

@@ -147,6 +147,15 @@ def test_five_concurrent_clients_all_get_correct_answers(server: tuple[str, Path
             assert answer["abstained"] is True
 
 
+def test_the_api_holds_top_k_to_the_bounds_the_cli_does(server: tuple[str, Path]) -> None:
+    from gradio_client.exceptions import AppError
+
+    for top_k in (-1, 101, 5000):
+        with pytest.raises(AppError, match="top_k"):
+            client(server[0]).predict(TEHRAN, "", top_k, "", "", "", api_name="/ask")
+    assert client(server[0]).predict(TEHRAN, "", 100, "", "", "", api_name="/ask")["abstained"] is False
+
+
 def test_no_route_answers_without_the_login(server: tuple[str, Path]) -> None:
     import httpx
 

@@ -55,6 +55,10 @@ def parse_filters(date_from: str, date_to: str, outlets: list[str] | str | None)
     return None if filters.is_empty() else filters
 
 
+# The bounds of the `top_k` setting (newsdesk.settings), which the CLI's --top-k is validated against.
+MIN_TOP_K, MAX_TOP_K = 1, 100
+
+
 class ChatService:
     """Answers for the page and the API from one set of components (one loaded model)."""
 
@@ -90,6 +94,9 @@ class ChatService:
     ) -> Answer:
         if not question or not question.strip():
             raise BadRequest("the question is empty")
+        if top_k and not MIN_TOP_K <= top_k <= MAX_TOP_K:
+            # The CLI's --top-k is held to these bounds by the settings; the API is held to the same.
+            raise BadRequest(f"top_k {top_k}: expected {MIN_TOP_K} to {MAX_TOP_K} (0: the configured value)")
         filters = parse_filters(date_from, date_to, outlet)
         return self.assistant(engine).ask(question, top_k=top_k or None, filters=filters)
 

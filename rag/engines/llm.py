@@ -25,7 +25,7 @@ from llama_index.core.prompts import PromptTemplate
 from newsdesk.index.sentences import split_sentences
 from newsdesk.prompts import load_prompt
 from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable, Turn, abstained_answer, cite
-from newsdesk.rag.injection import is_instruction
+from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.models import Answer, AnswerSentence, Citation, Passage
 from newsdesk.rag.question import anchor_terms, content_terms
 
@@ -124,11 +124,13 @@ class LLMEngine(AnswerEngine):
         llm: LLM,
         embedder: BaseEmbedding,
         endpoint: str,
+        instructions: InstructionDetector,
         max_sources: int = 3,
         sentences_per_source: int = 2,
         max_context_chars: int = 1000,
     ) -> None:
         self.name = name
+        self.instructions = instructions
         self.llm = llm
         self._embedder = embedder
         self.endpoint = endpoint  # where the model runs, for error messages
@@ -153,7 +155,7 @@ class LLMEngine(AnswerEngine):
                 key = (passage.doc_id, passage.start + start)
                 # The assistant has cut instructions out already (rag.injection); checked again here
                 # because an engine is usable on its own and must never show or quote one.
-                if key in seen or len(text.split()) < _MIN_WORDS or is_instruction(text):
+                if key in seen or len(text.split()) < _MIN_WORDS or self.instructions.is_instruction(text):
                     continue
                 seen.add(key)
                 offset = passage.start + start + passage.text[start:end].index(text)
