@@ -16,7 +16,7 @@ from rich.markdown import Markdown
 from rich.markup import escape
 from rich.table import Table
 
-from newsdesk.components import Components
+from newsdesk.components import Components, sample_corpus_dir
 from newsdesk.index.embed import encoder_needs_export
 from newsdesk.index.store import ArticleStore, StoreError
 from newsdesk.index.writers import StoreBusy
@@ -168,6 +168,17 @@ def checked_engine(flag: str, name: str) -> EngineName:
         fail(f"{flag}: " + "; ".join(e["msg"] for e in error.errors()))
 
 
+def require_existing_store(components: Components) -> None:
+    """A reading command on an embedded store that was never created is one line, exit 1: a mistyped
+    --store must not silently become a new, empty archive. (The default store is made on first use.)"""
+    store = components.settings.store
+    if store.chroma_url or components.is_default_store() or (store.path / "chroma").is_dir():
+        return
+    fail(
+        f"{store.path}: no Newsdesk store here; create one with: newsdesk ingest --store {store.path} PATH", 1
+    )
+
+
 def open_store(components: Components) -> ArticleStore:
     """The store, or one line saying where and why it cannot be opened (a Chroma server that is down)."""
     try:
@@ -182,9 +193,12 @@ def announce_encoder_export(components: Components) -> None:
         err.print("[dim]Preparing the encoder (first run only, about half a minute)…[/]")
 
 
-def build_assistant(components: Components) -> Any:
-    """The assistant; an unreachable store, then an unavailable engine, fail before any model loads.
-    (An unknown engine name never gets this far: the settings refuse it.)"""
+def build_assistant(components: Components, reading: bool = True) -> Any:
+    """The assistant; a store that does not exist (when `reading`), an unreachable store, then an
+    unavailable engine, fail before any model loads. (An unknown engine name never gets this far: the
+    settings refuse it.)"""
+    if reading:
+        require_existing_store(components)
     open_store(components)
     announce_encoder_export(components)
     try:
@@ -201,15 +215,18 @@ def print_json(value: Any) -> None:
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             help="Files, folders or glob patterns: .txt .md .html .htm .json .jsonl .csv .zip.",
             show_default=False,
         ),
-    ],
+    ] = None,
     as_json: JsonOption = False,
     prune: Annotated[
         bool, typer.Option("--prune", help="Remove stored articles whose files under PATHS are gone.")
+    ] = False,
+    sample_corpus: Annotated[
+        bool, typer.Option("--sample-corpus", help="Also index the bundled sample corpus (three articles).")
     ] = False,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
@@ -219,6 +236,9 @@ def ingest(
 
     Example: newsdesk ingest ~/archive/2016 notes.md "../shared/corpora/reuters/*.json"
     """
+    paths = [*(paths or []), *([sample_corpus_dir()] if sample_corpus else [])]
+    if not paths:
+        fail("give one or more PATHs to ingest (or --sample-corpus)")
     components = Components(settings_from(config, store=store_flags(store, chroma_url)))
     open_store(components)  # first: a Chroma server that is down fails before the tokenizer loads
     announce_encoder_export(components)
@@ -408,7 +428,9 @@ def serve(
     from newsdesk.ui.archive import UploadInbox
 
     components = Components(settings)
-    build_assistant(components)  # an unknown engine or unreachable store fails before the page starts
+    # An unavailable engine or unreachable store fails before the page starts; a new store may be made here
+    # (an archive started through the page's uploads).
+    build_assistant(components, reading=False)
     components.ensure_sample_corpus()
     inbox = UploadInbox(
         settings.store.path / "uploads",
@@ -435,6 +457,7 @@ def status(
     Example: newsdesk status --json
     """
     components = Components(settings_from(config, store=store_flags(store, chroma_url)))
+    require_existing_store(components)
     summary = open_store(components).summary()
     where = components.settings.store
     location = {"store": str(where.path), "chroma_url": where.chroma_url}
@@ -474,6 +497,7 @@ def show(
     Example: newsdesk show ~/archive/2016/tehran.txt
     """
     components = Components(settings_from(config, store=store_flags(store, chroma_url)))
+    require_existing_store(components)
     articles = open_store(components)
     article = articles.find_article(source)
     if article is None:

@@ -28,7 +28,7 @@ from newsdesk.rag.engines.llm import LLMEngine
 from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.retrieve import PassageRetriever
 from newsdesk.rag.verify import CitationCheck
-from newsdesk.settings import EngineName, Settings, env_name
+from newsdesk.settings import EngineName, Settings, default_store_dir, env_name
 
 
 def sample_corpus_dir() -> Path:
@@ -162,8 +162,15 @@ class Components:
         )
         return Assistant(retriever, chosen, CitationCheck(self.store, self.embedder))
 
+    def is_default_store(self) -> bool:
+        """Whether this is the embedded store in the default data directory (no --store, no server)."""
+        store = self.settings.store
+        return store.chroma_url is None and store.path == default_store_dir().expanduser().resolve()
+
     def ensure_sample_corpus(self) -> IngestReport | None:
-        """Index the bundled sample corpus into an empty store; None when the store has articles."""
-        if self.store.count_articles():
+        """On a new user's first run, index the bundled sample corpus into the default store (while it is
+        empty), so that the first question gets an answer; None otherwise. Never into a store the user
+        named: an archive that is empty, or was mistyped, must not gain the sample's articles."""
+        if not self.is_default_store() or self.store.count_articles():
             return None
         return self.ingestor.ingest([sample_corpus_dir()])

@@ -38,9 +38,9 @@ def json_lines(output: str) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding the bundled sample corpus, indexed on first `ask` as a new user's would be."""
+    """A store holding the bundled sample corpus (`ingest --sample-corpus`)."""
     store = tmp_path_factory.mktemp("sample-store")
-    run_cli("ask", "--store", str(store), "--json", "Who met in Tehran and when?")
+    run_cli("ingest", "--store", str(store), "--json", "--sample-corpus")
     return store
 
 

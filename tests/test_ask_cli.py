@@ -19,16 +19,17 @@ def assert_quotes_verbatim(answer: dict) -> None:
 
 
 def test_first_ask_indexes_sample_corpus_and_cites_both_tehran_articles(tmp_path: Path) -> None:
-    """A new user's first run, with an empty ONNX cache too (so it exports the encoder, ~30 s): two lines
-    on stderr, no library logging or warnings; the next question on the store prints nothing there."""
-    first_run = {"NEWSDESK_ONNX_CACHE": str(tmp_path / "onnx-cache")}
-    ask = ("ask", "--store", str(tmp_path / "store"), "--json", "Who met in Tehran and when?")
+    """A new user's first run — the default store (under XDG_DATA_HOME), an empty ONNX cache too (so it
+    exports the encoder, ~30 s): two lines on stderr, no library logging or warnings; the next question on
+    the store prints nothing there."""
+    first_run = {"NEWSDESK_ONNX_CACHE": str(tmp_path / "onnx-cache"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    ask = ("ask", "--json", "Who met in Tehran and when?")
     result = run_cli(*ask, env=first_run)
     answer = json.loads(result.stdout)
     assert "sample corpus" in result.stderr
     assert result.stderr.splitlines() == [
         "Preparing the encoder (first run only, about half a minute)…",
-        f"Indexed the bundled sample corpus into {tmp_path / 'store'}",
+        f"Indexed the bundled sample corpus into {tmp_path / 'data' / 'newsdesk'}",
     ]
     again = run_cli(*ask, env=first_run)
     assert again.stderr == ""
@@ -41,6 +42,21 @@ def test_first_ask_indexes_sample_corpus_and_cites_both_tehran_articles(tmp_path
     markers = {c["marker"] for c in answer["citations"]}
     used = {int(m) for m in __import__("re").findall(r"\[(\d+)\]", answer["answer"])}
     assert used == markers
+
+
+def test_a_named_store_never_gains_the_sample_corpus(tmp_path: Path) -> None:
+    """A mistyped --store is one line and no new store; an empty store the user named stays empty."""
+    missing = run_cli("ask", "--store", str(tmp_path / "archve"), "Who met in Tehran and when?", check=False)
+    assert missing.returncode == 1 and "no Newsdesk store here" in missing.stderr
+    assert not (tmp_path / "archve").exists()
+    status = run_cli("status", "--store", str(tmp_path / "archve"), check=False)
+    assert status.returncode == 1 and not (tmp_path / "archve").exists()
+
+    empty = tmp_path / "empty"
+    run_cli("ingest", "--store", str(empty), "--json", str(tmp_path / "nothing-here"), check=False)
+    answer = json.loads(run_cli("ask", "--store", str(empty), "--json", "Who met in Tehran and when?").stdout)
+    assert answer["abstained"] is True
+    assert json.loads(run_cli("status", "--store", str(empty), "--json").stdout)["documents"] == 0
 
 
 def test_ask_json_schema(sample_store: Path) -> None:

@@ -34,7 +34,12 @@ def test_status_reports_counts_outlets_dates_and_last_ingest(sample_store: Path)
     assert "documents" in text and "Press TV (1)" in text and "2016-09-19 .. 2016-09-19" in text
 
 
-def test_status_of_an_empty_store(tmp_path: Path) -> None:
+def test_status_of_an_empty_store_and_of_none(tmp_path: Path) -> None:
+    missing = run_cli("status", "--store", str(tmp_path / "new"), "--json", env=NO_MODEL, check=False)
+    assert missing.returncode == 1 and "no Newsdesk store here" in missing.stderr
+    assert not (tmp_path / "new").exists()  # said so, instead of creating it
+    (tmp_path / "nothing").mkdir()
+    run_cli("ingest", "--store", str(tmp_path / "new"), str(tmp_path / "nothing"), check=False)
     status = json.loads(run_cli("status", "--store", str(tmp_path / "new"), "--json", env=NO_MODEL).stdout)
     assert (status["documents"], status["chunks"], status["outlets"]) == (0, 0, {})
     assert (status["published_from"], status["last_ingest"]) == (None, None)
