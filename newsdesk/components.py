@@ -86,7 +86,11 @@ class Components:
         if not self.settings.store.chroma_url:
             # One writing process at a time on an embedded store (see EmbeddedStoreOwner); readers need no
             # turn: they never write Chroma's files.
-            self._owner = EmbeddedStoreOwner(self.settings.store.path / "chroma.lock", on_wait=_tell)
+            self._owner = EmbeddedStoreOwner(
+                self.settings.store.path / "chroma.lock",
+                wait_seconds=self.settings.store.write_wait_seconds,
+                on_wait=_tell,
+            )
             self._owner.acquire()
         self.check_encoder(writing=True)
         ingest = self.settings.ingest
@@ -101,7 +105,11 @@ class Components:
             on_change=self.lexical.rebuild,
             batch_articles=ingest.batch,
             repeated_line_articles=ingest.repeated_line_articles,
-            writers=StoreWriters(self.derived_index_path("writers"), on_wait=_tell),
+            writers=StoreWriters(
+                self.derived_index_path("writers"),
+                wait_seconds=self.settings.store.write_wait_seconds,
+                on_wait=_tell,
+            ),
             duplicates=NearDuplicateIndex(
                 self.derived_index_path("minhash") / "bands.sqlite3",
                 self.store,

@@ -96,6 +96,11 @@ class StoreSettings(BaseModel):
         default=None, description="URL of a Chroma server; unset means an embedded store in `path`."
     )
     collection_prefix: str = Field(default="newsdesk", description="Prefix of the Chroma collection names.")
+    write_wait_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="How long a writer waits for another process writing the store before it gives up.",
+    )
 
     @field_validator("path", mode="after")
     @classmethod

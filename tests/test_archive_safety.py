@@ -339,3 +339,18 @@ def test_two_ingests_into_one_embedded_store_take_turns_and_leave_it_whole(tmp_p
     for position in range(0, len(stored["ids"]), 11):
         found = chunks.query(query_embeddings=[vectors[position].tolist()], n_results=1)
         assert found["ids"][0][0] == stored["ids"][position]
+
+
+def test_a_writer_gives_up_after_its_wait_naming_the_holder(tmp_path: Path) -> None:
+    from newsdesk.index.writers import StoreWriters
+
+    store = tmp_path / "store"
+    ingest_json(store, str(BBC / "tech" / "004.txt"))
+    with StoreWriters(store / "newsdesk-writers").batch():
+        result = run_cli(
+            "ingest", "--store", str(store), "--json", str(BBC / "tech" / "005.txt"),
+            env={"NEWSDESK_STORE__WRITE_WAIT_SECONDS": "2"}, check=False,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert f"the store is busy: pid {os.getpid()}" in result.stderr
+    assert json.loads(run_cli("status", "--store", str(store), "--json").stdout)["documents"] == 1

@@ -18,7 +18,7 @@ from newsdesk.ui.cards import answer_message_html, escape_text
 from pydantic import ValidationError
 
 from newsdesk.components import Components
-from newsdesk.settings import EngineName, engine_name
+from newsdesk.settings import EngineName, RetrievalSettings, engine_name
 
 Message = dict[str, Any]
 """A gr.Chatbot message: {"role": "user" | "assistant", "content": str}."""
@@ -53,10 +53,6 @@ def parse_filters(date_from: str, date_to: str, outlets: list[str] | str | None)
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise BadRequest(f"invalid filter: date_from {filters.date_from} is after date_to {filters.date_to}")
     return None if filters.is_empty() else filters
-
-
-# The bounds of the `top_k` setting (newsdesk.settings), which the CLI's --top-k is validated against.
-MIN_TOP_K, MAX_TOP_K = 1, 100
 
 
 class ChatService:
@@ -94,9 +90,13 @@ class ChatService:
     ) -> Answer:
         if not question or not question.strip():
             raise BadRequest("the question is empty")
-        if top_k and not MIN_TOP_K <= top_k <= MAX_TOP_K:
-            # The CLI's --top-k is held to these bounds by the settings; the API is held to the same.
-            raise BadRequest(f"top_k {top_k}: expected {MIN_TOP_K} to {MAX_TOP_K} (0: the configured value)")
+        if top_k:
+            # Held to the bounds of the setting, as the CLI's --top-k is.
+            try:
+                RetrievalSettings(top_k=top_k)
+            except ValidationError as error:
+                reason = error.errors()[0]["msg"]
+                raise BadRequest(f"top_k {top_k}: {reason} (0: the configured value)") from error
         filters = parse_filters(date_from, date_to, outlet)
         return self.assistant(engine).ask(question, top_k=top_k or None, filters=filters)
 
