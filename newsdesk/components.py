@@ -90,7 +90,7 @@ class Components:
             chunker,
             self.embedder,
             self.settings.fields,
-            on_change=self.lexical.rebuild,
+            on_change=self.lexical.update,
             batch_articles=self.settings.ingest_batch,
             repeated_line_articles=self.settings.repeated_line_articles,
             writers=StoreWriters(self.derived_index_path("writers"), on_wait=_tell),
