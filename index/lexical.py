@@ -561,6 +561,13 @@ class LexicalIndex:
             return self._loaded[1]
         raise RuntimeError(f"{self.directory}: the lexical index kept changing while it was loaded")
 
+    def stamp(self) -> dict:
+        """What identifies the current index (its chunk count and the store's change mark): every
+        rebuild rewrites it, so what is derived from the corpus is rebuilt when it changes."""
+        if self.load() is None or self._loaded is None:
+            return {}  # an empty store
+        return self._loaded[0]
+
     def corpus(self) -> list[dict]:
         """The metadata of every indexed chunk, in index order (what a weight mask lines up with)."""
         loaded = self.load()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,20 @@ class ArticleStore:
         return StoredArticle(
             doc_id=doc_id, text=found["documents"][0] or "", metadata=dict(found["metadatas"][0])
         )
+
+    def get_articles(self, doc_ids: Iterable[str]) -> dict[str, StoredArticle]:
+        """The stored articles of these ids (those the store has), in one query: an answer reads
+        the articles it cites once (rag.assistant) and passes them on."""
+        wanted = list(dict.fromkeys(doc_ids))
+        if not wanted:
+            return {}
+        found = self._articles.get(ids=wanted, include=["documents", "metadatas"])
+        return {
+            doc_id: StoredArticle(doc_id=doc_id, text=text or "", metadata=dict(metadata))
+            for doc_id, text, metadata in zip(
+                found["ids"], found["documents"], found["metadatas"], strict=True
+            )
+        }
 
     def find_by_sources(self, sources: list[str]) -> dict[str, list[StoredArticle]]:
         """The stored articles of these sources (metadata only), in one query per batch. A source has one

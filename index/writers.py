@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 _BATCH_LOCK = "batch.lock"
 _MARKER_PREFIX = "writer-"
@@ -51,6 +52,36 @@ def _describe(path: Path) -> str:
         return f"pid {holder['pid']} ({holder['command']})"
     except (OSError, ValueError, KeyError, TypeError):
         return "another process"
+
+
+def _lock_waiting(
+    handle: TextIO,
+    path: Path,
+    wait_seconds: float,
+    on_wait: Callable[[str], None] | None,
+    waiting: str,
+    busy: str,
+) -> None:
+    """Take the exclusive flock of `handle` (the open `path`), telling `on_wait` once when another
+    process holds it: "waiting for pid N (command) <waiting>"; StoreBusy after `wait_seconds`."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    if on_wait is not None:
+        on_wait(f"waiting for {_describe(path)} {waiting}")
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise StoreBusy(
+                    f"the store is busy: {_describe(path)} {busy} for more than {wait_seconds:g} s"
+                ) from None
+            time.sleep(_POLL_SECONDS)
 
 
 class StoreWriters:
@@ -99,24 +130,14 @@ class StoreWriters:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / _BATCH_LOCK
         with path.open("a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = _describe(path)
-                if self.on_wait is not None:
-                    self.on_wait(f"waiting for {holder} to finish writing a batch to this store")
-                deadline = time.monotonic() + self.wait_seconds
-                while True:
-                    try:
-                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        if time.monotonic() > deadline:
-                            raise StoreBusy(
-                                f"the store is busy: {_describe(path)} has held its write lock for more than "
-                                f"{self.wait_seconds:g} s"
-                            ) from None
-                        time.sleep(_POLL_SECONDS)
+            _lock_waiting(
+                handle,
+                path,
+                self.wait_seconds,
+                self.on_wait,
+                waiting="to finish writing a batch to this store",
+                busy="has held this store's write lock",
+            )
             try:
                 handle.seek(0)
                 handle.truncate()
@@ -125,3 +146,55 @@ class StoreWriters:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class EmbeddedStoreOwner:
+    """The one process that writes an embedded Chroma store (holds `<store>/chroma.lock` from its first
+    write to its end).
+
+    Chroma's embedded mode keeps each process's vector graph in memory and writes it back to the store's
+    files: two processes writing one store overwrite each other's graph, and queries then fail ("Error
+    finding id") or miss vectors, whatever they lock around their writes (Chroma documents its embedded
+    client as not process-safe). So an embedded store is written by one process at a time: another writer
+    waits, naming the holder, up to `wait_seconds`. Readers (ask, status) need no turn. Several processes
+    writing one archive at once is what a Chroma server is for (`--chroma-url`): with it, writers take turns
+    per batch (StoreWriters.batch) instead.
+    """
+
+    def __init__(
+        self, lock_file: Path, wait_seconds: float = 600.0, on_wait: Callable[[str], None] | None = None
+    ) -> None:
+        self.lock_file = lock_file
+        self.wait_seconds = wait_seconds
+        self.on_wait = on_wait
+        self._handle: TextIO | None = None
+
+    def acquire(self) -> None:
+        """Become the store's owner, waiting for the current one; StoreBusy after `wait_seconds`."""
+        if self._handle is not None:
+            return
+        self.lock_file.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.lock_file.open("a+")
+        try:
+            _lock_waiting(
+                handle,
+                self.lock_file,
+                self.wait_seconds,
+                self.on_wait,
+                waiting="which is writing this store (an embedded store takes one writing process at a "
+                "time; a Chroma server, --chroma-url, lets several write at once)",
+                busy="has kept this store for writing",
+            )
+        except BaseException:
+            handle.close()
+            raise
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps(_process_description()))
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing drops the flock
+            self._handle = None

@@ -17,8 +17,9 @@ from rich.table import Table
 from newsdesk.components import ENGINES, Components, UnknownEngine
 from newsdesk.index.embed import encoder_needs_export
 from newsdesk.index.store import ArticleStore, StoreError
+from newsdesk.index.writers import StoreBusy
 from newsdesk.progress import IngestProgress
-from newsdesk.rag.engines.llm import EngineUnavailable
+from newsdesk.rag.engines.base import EngineUnavailable
 from newsdesk.rag.filters import FilterError, filters_from_flags, merge_filters
 from newsdesk.rag.models import Filters
 from newsdesk.settings import ConfigFileError, Settings, load_settings
@@ -103,7 +104,7 @@ def open_store(components: Components) -> ArticleStore:
     """The store, or one line saying where and why it cannot be opened (a Chroma server that is down)."""
     try:
         return components.store
-    except StoreError as error:
+    except (StoreError, StoreBusy) as error:
         fail(str(error), code=1)
 
 
@@ -229,7 +230,7 @@ def ask(
         # A line's own filters win over the flags (see merge_filters).
         filters = merge_filters(item.filters, flags)
         try:
-            if as_json or not hasattr(assistant.engine, "stream_answer"):
+            if as_json or not assistant.engine.streams_tokens:
                 answer = assistant.ask(item.question, history=item.history, filters=filters)
             else:
                 answer = _print_stream(assistant.stream(item.question, history=item.history, filters=filters))
@@ -297,21 +298,48 @@ def serve(
         str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 7860,
-    auth: Annotated[
-        str | None,
-        typer.Option("--auth", help='Require a login "user:pass" [env NEWSDESK_AUTH].', show_default=False),
+    auth_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--auth-file",
+            help='Require a login: a file whose first line is "user:pass" [or env NEWSDESK_AUTH].',
+            show_default=False,
+        ),
     ] = None,
+    insecure_no_auth: Annotated[
+        bool,
+        typer.Option("--insecure-no-auth", help="Serve beyond this machine without a login (not advised)."),
+    ] = False,
+    auth: Annotated[str | None, typer.Option("--auth", hidden=True)] = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Open the chat page in the browser, with the /ask and /ingest API for gradio_client.
 
-    Example: newsdesk serve --port 7860 --auth editor:secret
+    Example: NEWSDESK_AUTH=editor:secret newsdesk serve --host 0.0.0.0 --port 7860
     """
+    from newsdesk.ui.guard import is_loopback
+
+    if auth is not None:
+        # Every user of the machine can read a process's arguments (ps): a password never goes there.
+        fail(
+            "--auth: a password on the command line is visible to every user of this machine (ps); "
+            "put the login in NEWSDESK_AUTH=user:pass or in a file given with --auth-file"
+        )
+    if auth_file is not None:
+        try:
+            auth = auth_file.read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, UnicodeDecodeError, IndexError) as error:
+            fail(f"--auth-file {auth_file}: cannot read a login from it ({error or 'empty file'})")
     import os
 
     settings = settings_from(config, store=store, chroma_url=chroma_url, auth=auth)
+    if settings.login() is None and not is_loopback(host) and not insecure_no_auth:
+        fail(
+            f"refusing to serve on {host} without a login: anyone who can reach this machine could read and "
+            "change the archive; set NEWSDESK_AUTH=user:pass or --auth-file FILE (or --insecure-no-auth)"
+        )
     # Uploads and gradio's cached files stay inside the data directory; read when gradio is imported.
     os.environ["GRADIO_TEMP_DIR"] = str(settings.store / "gradio-tmp")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -322,9 +350,14 @@ def serve(
     components = Components(settings)
     build_assistant(components)  # an unknown engine or unreachable store fails before the page starts
     components.ensure_sample_corpus()
-    inbox = UploadInbox(settings.store / "uploads", settings.upload_max_mb)
+    inbox = UploadInbox(
+        settings.store / "uploads", settings.upload_max_mb, received=settings.store / "gradio-tmp"
+    )
     page = build_app(components, inbox, run_evaluation=lambda engine: evaluation_markdown(components, engine))
-    err.print(f"Newsdesk on http://{host}:{port}/" + (" (login required)" if settings.auth else ""))
+    login = " (login required)" if settings.auth else " (NO LOGIN: open to anyone who can reach it)"
+    err.print(
+        f"Newsdesk on http://{host}:{port}/" + (login if settings.auth or not is_loopback(host) else "")
+    )
     serve_app(page, components, host, port)
 
 

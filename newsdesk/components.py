@@ -16,15 +16,16 @@ from newsdesk.index.chunk import ArticleChunker
 from newsdesk.index.dedupe import NearDuplicateIndex
 from newsdesk.index.embed import check_store_encoder, load_embedder, load_tokenizer
 from newsdesk.index.ingest import Ingestor
+from newsdesk.index.language import load_parser
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.models import IngestReport
 from newsdesk.index.store import ArticleStore, open_chroma
-from newsdesk.index.writers import StoreWriters
+from newsdesk.index.writers import EmbeddedStoreOwner, StoreWriters
 from newsdesk.rag.assistant import Assistant
-from newsdesk.rag.citation_context import CitationContext
-from newsdesk.rag.engines.base import AnswerEngine
+from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable
 from newsdesk.rag.engines.extractive import ExtractiveEngine
-from newsdesk.rag.engines.llm import EngineUnavailable, LLMEngine
+from newsdesk.rag.engines.llm import LLMEngine
+from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.retrieve import PassageRetriever
 from newsdesk.rag.verify import CitationCheck
 from newsdesk.settings import Settings
@@ -52,6 +53,7 @@ class Components:
 
     settings: Settings
     _engines: dict[str, AnswerEngine] = field(default_factory=dict)
+    _owner: EmbeddedStoreOwner | None = None
 
     @cached_property
     def store(self) -> ArticleStore:
@@ -76,11 +78,21 @@ class Components:
         return LexicalIndex(self.derived_index_path("bm25"), self.store)
 
     @cached_property
+    def instructions(self) -> InstructionDetector:
+        """Tells sentences that order their reader (prompt injections) from news, by their grammar."""
+        return InstructionDetector(load_parser())
+
+    @cached_property
     def embedder(self) -> BaseEmbedding:
         return load_embedder(self.settings.embed_model, encoder=self.settings.encoder)
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        if not self.settings.chroma_url:
+            # One writing process at a time on an embedded store (see EmbeddedStoreOwner); readers need no
+            # turn: they never write Chroma's files.
+            self._owner = EmbeddedStoreOwner(self.settings.store / "chroma.lock", on_wait=_tell)
+            self._owner.acquire()
         self.check_encoder(writing=True)
         chunker = ArticleChunker(
             load_tokenizer(self.settings.embed_model), self.settings.chunk_tokens, self.settings.chunk_overlap
@@ -113,7 +125,9 @@ class Components:
                     )
                 case "local" | "ollama" | "openai":
                     llm, endpoint = self._llm(name)
-                    self._engines[name] = LLMEngine(name, llm, self.embedder, endpoint=endpoint)
+                    self._engines[name] = LLMEngine(
+                        name, llm, self.embedder, endpoint=endpoint, instructions=self.instructions
+                    )
                 case _:
                     raise UnknownEngine(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
         return self._engines[name]
@@ -141,10 +155,10 @@ class Components:
     def assistant(self, engine: str | None = None) -> Assistant:
         chosen = self.engine(engine)  # first: an unknown engine name fails before any model loads
         self.check_encoder(writing=False)
-        retriever = PassageRetriever(self.store, self.embedder, self.lexical, self.settings.top_k)
-        return Assistant(
-            retriever, chosen, CitationCheck(self.store, self.embedder), context=CitationContext(self.store)
+        retriever = PassageRetriever(
+            self.store, self.embedder, self.lexical, self.settings.top_k, instructions=self.instructions
         )
+        return Assistant(retriever, chosen, CitationCheck(self.store, self.embedder))
 
     def ensure_sample_corpus(self) -> IngestReport | None:
         """Index the bundled sample corpus into an empty store; None when the store has articles."""

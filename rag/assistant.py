@@ -1,5 +1,6 @@
-"""The question-answering pipeline: rewrite follow-up → read stated filters → retrieve (filtered) →
-gate → answer → verify → read citations with their neighbours → date relative days (when questions)."""
+"""The question-answering pipeline: rewrite follow-up → read stated filters → retrieve (filtered),
+cut instructions, gate → answer → read the cited articles once → verify → read citations with their
+neighbours → date relative days (when questions)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,16 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from newsdesk.prompts import load_prompt
-from newsdesk.rag.citation_context import CitationContext
-from newsdesk.rag.engines.base import AnswerEngine
+from newsdesk.rag.citation_context import add_context
+from newsdesk.rag.engines.base import AnswerEngine, Turn, abstained_answer
 from newsdesk.rag.filters import describe_filters, merge_filters
 from newsdesk.rag.gate import unanswerable_reason
-from newsdesk.rag.injection import retrieve_evidence
 from newsdesk.rag.models import Answer, Filters, Passage
 from newsdesk.rag.question import anchor_terms, asks_when
 from newsdesk.rag.relative_days import resolve_relative_days
 from newsdesk.rag.retrieve import PassageRetriever
 from newsdesk.rag.stated_filters import stated_filters
 from newsdesk.rag.verify import CitationCheck
-
-Turn = tuple[str, str]
 
 _REFERS_BACK = re.compile(
     r"\b(he|she|it|they|him|her|his|its|their|them|that|this|those|these|there|then)\b", re.I
@@ -59,17 +56,10 @@ class _Prepared:
 
 
 class Assistant:
-    def __init__(
-        self,
-        retriever: PassageRetriever,
-        engine: AnswerEngine,
-        checker: CitationCheck,
-        context: CitationContext | None = None,
-    ) -> None:
+    def __init__(self, retriever: PassageRetriever, engine: AnswerEngine, checker: CitationCheck) -> None:
         self.retriever = retriever
         self.engine = engine
         self.checker = checker
-        self.context = context
 
     def with_engine(self, engine: AnswerEngine) -> Assistant:
         """The same pipeline with another engine (the evaluation wraps the engine to record drafts)."""
@@ -86,8 +76,7 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Text deltas of the draft answer as the engine produces them, then the verified Answer
         (always the last item). Engines without token streaming yield the final text once."""
-        streaming = getattr(self.engine, "stream_answer", None)
-        if streaming is None:
+        if not self.engine.streams_tokens:
             answer = self.ask(question, history, top_k=top_k, filters=filters)
             yield answer.answer
             yield answer
@@ -97,7 +86,7 @@ class Assistant:
             yield prepared.abstained.answer
             yield prepared.abstained
             return
-        for item in streaming(prepared.engine_query, prepared.passages):
+        for item in self.engine.stream_answer(prepared.engine_query, prepared.passages):
             yield self._finish(item, prepared) if isinstance(item, Answer) else item
 
     def ask(
@@ -119,21 +108,19 @@ class Assistant:
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
-        condense = getattr(self.engine, "condense", None)  # LLM engines rewrite follow-ups themselves
-        standalone = (
-            condense(question, history) if condense and history else retrieval_query(question, history)
-        )
+        # LLM engines rewrite follow-ups themselves; others leave it to `retrieval_query`.
+        rewritten = self.engine.condense(question, history) if history else None
+        standalone = rewritten if rewritten is not None else retrieval_query(question, history)
         stated = stated_filters(standalone, self.retriever.catalog.outlets)
         query = stated.query
         merged = merge_filters(filters, stated.filters)
         applied = self.retriever.resolve(merged)
         # Recorded as the user gave them (a file name stays a file name), outlets in the store's spelling.
         recorded = merged.model_copy(update={"outlets": applied.outlets}) if applied else None
-        passages = retrieve_evidence(self.retriever, query, top_k, filters=applied)
-        reason = unanswerable_reason(query, passages)
+        evidence = self.retriever.evidence(query, top_k, filters=applied)
         explicit_dates = filters is not None and (filters.date_from or filters.date_to)
         stated_dates = stated.filters.date_from or stated.filters.date_to
-        if reason is not None and stated_dates and not explicit_dates:
+        if not evidence.passages and stated_dates and not explicit_dates:
             # A year the question states ("earned in 2004") is often the event's, not the article's:
             # an undated archive, or a later article, still answers. The question's dates narrow the
             # search only when something is found within them; else search without them.
@@ -142,32 +129,28 @@ class Assistant:
             merged = merge_filters(filters, undated)
             applied = self.retriever.resolve(merged)
             recorded = merged.model_copy(update={"outlets": applied.outlets}) if applied else None
-            passages = retrieve_evidence(self.retriever, query, top_k, filters=applied)
-            reason = unanswerable_reason(query, passages)
-        prepared = _Prepared(question, query, passages, recorded)
-        if history and not condense and query != question:
+            evidence = self.retriever.evidence(query, top_k, filters=applied)
+        prepared = _Prepared(question, query, evidence.passages, recorded)
+        if history and rewritten is None and query != question:
             # A follow-up searched together with the question it leans on: the engine answers the
             # follow-up itself, with only the names and figures of the earlier turn for context, or
             # it would pick the sentence that answered the earlier question again.
             earlier = " ".join(anchor_terms(standalone.removesuffix(question)).values())
             prepared.focus = f"{question} {earlier}".strip()
-        if reason is not None:
+        if not evidence.passages:
+            # The gate closed (or nothing was found): the same rule says why.
+            reason = unanswerable_reason(query, evidence.considered)
+            assert reason is not None
             if recorded is not None:
                 reason = f"{reason.rstrip('.')} (searching only articles {describe_filters(recorded)})."
-            answer = Answer(
-                question=question,
-                answer=load_prompt("abstain").format(reason=reason),
-                abstained=True,
-                engine=self.engine.name,
-            )
-            prepared.abstained = self._stamp(answer, prepared)
+            prepared.abstained = self._stamp(abstained_answer(question, reason, self.engine.name), prepared)
         return prepared
 
     def _finish(self, draft: Answer, prepared: _Prepared) -> Answer:
-        """Verify the engine's draft, then read each quote with its neighbours and date relative days."""
-        answer = self.checker.verify(draft)
-        if self.context is not None:
-            answer = self.context.add(answer)
+        """Verify the engine's draft, then read each quote with its neighbours and date relative days.
+        The cited articles are read once, here, for both."""
+        articles = self.checker.article_texts(citation.doc_id for citation in draft.citations)
+        answer = add_context(self.checker.verify(draft, articles), articles)
         if asks_when(prepared.question):
             answer = resolve_relative_days(answer)
         return self._stamp(answer, prepared)

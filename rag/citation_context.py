@@ -6,8 +6,9 @@ UI highlights the quote inside this context; `context_start` places it in the st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from newsdesk.index.sentences import split_sentences
-from newsdesk.index.store import ArticleStore
 from newsdesk.rag.models import Answer, Citation
 
 
@@ -25,25 +26,17 @@ def with_neighbours(text: str, start: int, end: int) -> tuple[str, int]:
     return text[context_start:context_end], context_start
 
 
-class CitationContext:
-    """Adds `context` and `context_start` to every citation of an answer."""
-
-    def __init__(self, store: ArticleStore) -> None:
-        self._store = store
-
-    def add(self, answer: Answer) -> Answer:
-        if not answer.citations:
-            return answer
-        texts: dict[str, str | None] = {}
-        citations: list[Citation] = []
-        for citation in answer.citations:
-            if citation.doc_id not in texts:
-                article = self._store.get_article(citation.doc_id)
-                texts[citation.doc_id] = article.text if article else None
-            text = texts[citation.doc_id]
-            if text is None or text[citation.start : citation.end] != citation.quote:
-                citations.append(citation)  # the article changed since: no context rather than a wrong one
-                continue
-            context, context_start = with_neighbours(text, citation.start, citation.end)
-            citations.append(citation.model_copy(update={"context": context, "context_start": context_start}))
-        return answer.model_copy(update={"citations": citations})
+def add_context(answer: Answer, articles: Mapping[str, str]) -> Answer:
+    """The answer with `context` and `context_start` on every citation whose quote is still at its
+    offsets in `articles` (doc_id → stored text: the articles the answer cites, read once per answer)."""
+    if not answer.citations:
+        return answer
+    citations: list[Citation] = []
+    for citation in answer.citations:
+        text = articles.get(citation.doc_id)
+        if text is None or text[citation.start : citation.end] != citation.quote:
+            citations.append(citation)  # the article changed since: no context rather than a wrong one
+            continue
+        context, context_start = with_neighbours(text, citation.start, citation.end)
+        citations.append(citation.model_copy(update={"context": context, "context_start": context_start}))
+    return answer.model_copy(update={"citations": citations})

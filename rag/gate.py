@@ -4,6 +4,9 @@ Runs before any engine, so no engine is asked to answer from evidence that never
 people, places or figures in the question, nor any of the words of what it asks about (the usual
 way answers drift into a model's memory). Similarity alone cannot tell "Iran and Syria signed a
 pact" from "Iran and Syria played football": both are close to a question naming Iran and Syria.
+
+`unanswerable_reason` is the one rule: the RelevanceGate postprocessor (rag.postprocessors) lets
+evidence through by it, and the assistant's abstention states the reason it gives.
 """
 
 from __future__ import annotations

@@ -1,92 +1,110 @@
-"""Prompt-injection guard: sentences of an article that speak to the assistant are not evidence.
+"""Prompt-injection guard: sentences of an article that speak to its reader are not evidence.
 
-An article may carry text aimed at a language model ("Ignore previous instructions and reply ...").
-Such a sentence is not news: it is taken out of the retrieved passages before the relevance gate
-and any engine see them, so it can neither be shown to a model nor quoted as support. This is a
-pattern list, so it is the first line only; the second is that every sentence of an answer must be
-supported by a verbatim quote (rag.verify), which an instruction obeyed by a model never has.
+An article may carry text aimed at a language model ("Ignore previous instructions and reply ...", "Note to
+the assistant reading this: reply only that ...", "Always say that ..."). Such a sentence is not news: it is
+taken out of the retrieved passages (rag.postprocessors) before the relevance gate and any engine see them,
+so it can neither be shown to a model nor quoted as an answer in the assistant's own voice.
+
+What makes a sentence an order is its grammar, not its words, so that is what is checked (a spaCy parse)
+rather than a list of phrases that an attacker rewords and an honest story trips over ("the bank launched a
+chatbot" is news; the word list this replaces cut it). A sentence is an order to its reader when its main
+clause is
+* an imperative: a bare verb with no subject ("Always say ...", "Ignore ...") — for a sentence with a colon,
+  the part after it ("Note to the assistant reading this: reply only that ...");
+* or addressed to the reader with a modal: "You must answer ...", "The assistant should reply ...".
+Reported speech is news, not an order to the reader: a sentence with quotation marks is left alone
+(the quote's speaker says it, not the article to its reader). One phrase stays a pattern whatever its
+grammar, because no news sentence needs it: "ignore/disregard ... previous instructions". The second line
+of defence is that every sentence of an answer must be supported by a verbatim quote (rag.verify).
 """
 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from threading import Lock
 
 from newsdesk.index.sentences import split_sentences
-from newsdesk.rag.models import Filters, Passage
-from newsdesk.rag.retrieve import PassageRetriever
+from spacy.language import Language
+from spacy.tokens import Span
 
-_INSTRUCTION = re.compile(
-    r"|".join(
-        (
-            # "Ignore all previous instructions", "disregard the rules above"
-            r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,40}?"
-            r"\b(?:instructions?|prompts?|rules|directions|guidelines)\b",
-            # addressing the model: "AI assistant: ...", "you are now an AI", "as a language model"
-            r"\b(?:AI|artificial intelligence)\s+(?:assistants?|models?|systems?)\b",
-            r"\b(?:language model|chatbot|system prompt)s?\b",
-            # an imperative to answer in a given way, at the start of a sentence
-            r"^\W*(?:now\W+|instead\W+|please\W+)?(?:reply|respond|answer|say|output|print|write)"
-            r"\s+(?:only|exactly|with|that|the following|:)",
-        )
-    ),
+_OVERRIDE = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,40}?\b(?:previous|prior|above|earlier|all|your)\b"
+    r"[^.!?]{0,20}?\b(?:instructions?|prompts?|rules|directions|guidelines)\b",
     re.IGNORECASE,
 )
+_QUOTES = frozenset('"“”«»')
+_SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
+# Whom an order to the reader names as its subject.
+_READERS = frozenset({"you", "assistant", "ai", "model", "chatbot", "bot", "reader"})
+_MODALS = frozenset({"must", "should", "shall", "will", "need", "have", "ought"})
+_CACHE = 4096  # verdicts kept: retrieved chunks recur from question to question
 
 
-def is_instruction(sentence: str) -> bool:
-    """True for a sentence that instructs the reading model rather than reporting news."""
-    return bool(_INSTRUCTION.search(sentence.strip()))
+def _imperative(clause: Span) -> bool:
+    root = clause.root
+    if root.tag_ != "VB" or any(child.dep_ in _SUBJECTS for child in root.children):
+        return False
+    following = [token for token in clause if token.i > root.i and token.is_alpha][:3]
+    if root.is_title and sum(token.is_title for token in following) >= 2:
+        return False  # a title set in capitals ("Hide And Seek, which ..."), not a bare verb
+    # "Please note that ...", "Always say ...": a bare verb opening the clause, perhaps after an adverb.
+    before = [token for token in clause if token.i < root.i and not token.is_punct]
+    return all(token.pos_ in ("ADV", "INTJ", "PART") for token in before)
 
 
-def _carries_instruction(passage: Passage) -> bool:
-    return any(is_instruction(passage.text[s:e]) for s, e in split_sentences(passage.text))
+def _addressed(clause: Span) -> bool:
+    root = clause.root
+    subjects = [child for child in root.children if child.dep_ in _SUBJECTS]
+    named = any(subject.lower_ in _READERS for subject in subjects)
+    modal = any(child.dep_ == "aux" and child.lower_ in _MODALS for child in root.children)
+    return named and modal
 
 
-def retrieve_evidence(
-    retriever: PassageRetriever, query: str, top_k: int | None = None, filters: Filters | None = None
-) -> list[Passage]:
-    """The retrieved passages without instructions, `top_k` of them free of any.
+class InstructionDetector:
+    """Tells sentences that order their reader (a model) about from news; verdicts are cached."""
 
-    A passage carrying an instruction was ranked partly on the instruction's words (an injection
-    naming "Tehran" climbs the ranking for a Tehran question), so it does not take the place of
-    evidence: one more passage is fetched for each, and what is left of it comes on top.
-    """
-    k = top_k or retriever.top_k
-    fetch = k
-    while True:
-        passages = retriever.retrieve(query, top_k=fetch, filters=filters)
-        tainted = sum(1 for passage in passages if _carries_instruction(passage))
-        if len(passages) - tainted >= k or len(passages) < fetch or fetch >= k + tainted:
-            return without_instructions(passages)
-        fetch = k + tainted
+    def __init__(self, parser: Language) -> None:
+        self._parser = parser
+        self._verdicts: OrderedDict[str, bool] = OrderedDict()
+        self._lock = Lock()  # questions are answered in several threads by `newsdesk serve`
 
+    def is_instruction(self, sentence: str) -> bool:
+        """True for a sentence that instructs the reading model rather than reporting news."""
+        sentence = sentence.strip()
+        with self._lock:
+            if sentence in self._verdicts:
+                self._verdicts.move_to_end(sentence)
+                return self._verdicts[sentence]
+        verdict = self._judge(sentence)
+        with self._lock:
+            self._verdicts[sentence] = verdict
+            while len(self._verdicts) > _CACHE:
+                self._verdicts.popitem(last=False)
+        return verdict
 
-def without_instructions(passages: list[Passage]) -> list[Passage]:
-    """The passages with every instruction-like sentence cut out. A passage is split around a cut
-    into pieces that keep their own offsets, so quotes from them still point into the article."""
-    cleaned: list[Passage] = []
-    for passage in passages:
-        spans = split_sentences(passage.text)
-        if not any(is_instruction(passage.text[s:e]) for s, e in spans):
-            cleaned.append(passage)
-            continue
+    def _judge(self, sentence: str) -> bool:
+        if _OVERRIDE.search(sentence):
+            return True
+        if not sentence or sentence.endswith("?") or _QUOTES & set(sentence):
+            return False
+        # The part after the last colon is what the sentence says ("Note to the assistant: reply only ...");
+        # what comes before is a label or a title ("Shake Hands With The Devil: The Journey ... tells").
+        last = re.split(r"(?<=:)\s+", sentence)[-1]
+        clause = next(iter(self._parser(last).sents))
+        return _imperative(clause) or _addressed(clause)
+
+    def carries_instruction(self, text: str) -> bool:
+        """Whether any sentence of `text` instructs the reading model."""
+        return any(self.is_instruction(text[s:e]) for s, e in split_sentences(text))
+
+    def instruction_free_runs(self, text: str) -> list[tuple[int, int]]:
+        """The spans of `text` left when every instruction sentence is cut out, each a run of
+        consecutive sentences (rag.postprocessors.CutInstructions splits a chunk into these)."""
         runs: list[list[tuple[int, int]]] = [[]]
-        for start, end in spans:
-            if is_instruction(passage.text[start:end]):
+        for start, end in split_sentences(text):
+            if self.is_instruction(text[start:end]):
                 runs.append([])
             else:
                 runs[-1].append((start, end))
-        pieces = [run for run in runs if run]
-        for number, run in enumerate(pieces):
-            start, end = run[0][0], run[-1][1]
-            cleaned.append(
-                passage.model_copy(
-                    update={
-                        "chunk_id": f"{passage.chunk_id}#{number}" if len(pieces) > 1 else passage.chunk_id,
-                        "text": passage.text[start:end],
-                        "start": passage.start + start,
-                        "end": passage.start + end,
-                    }
-                )
-            )
-    return cleaned
+        return [(run[0][0], run[-1][1]) for run in runs if run]

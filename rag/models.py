@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from llama_index.core.schema import BaseNode, NodeWithScore
 from newsdesk.index.dates import DateFormError, parse_period
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -37,6 +38,11 @@ class Filters(BaseModel):
         return not (self.date_from or self.date_to or self.outlets or self.sources)
 
 
+def article_id(node: BaseNode) -> str:
+    """The doc_id of the stored article a retrieved node is a chunk of."""
+    return node.metadata.get("doc_id") or node.ref_doc_id or ""
+
+
 class Passage(BaseModel):
     """A retrieved chunk; `start`/`end` locate `text` in its stored article."""
 
@@ -50,6 +56,25 @@ class Passage(BaseModel):
     title: str | None = None
     outlet: str | None = None
     published: date | None = None
+
+    @classmethod
+    def from_node(cls, hit: NodeWithScore) -> Passage:
+        """The passage of a retrieved (and postprocessed) llama-index node; made here only."""
+        node = hit.node
+        meta = node.metadata
+        published = meta.get("published")
+        return cls(
+            chunk_id=node.node_id,
+            doc_id=article_id(node),
+            text=node.get_content(),
+            start=node.start_char_idx or 0,
+            end=node.end_char_idx or 0,
+            score=float(hit.score or 0.0),
+            source=meta.get("source", ""),
+            title=meta.get("title") or None,
+            outlet=meta.get("outlet") or None,
+            published=date.fromisoformat(published) if published else None,
+        )
 
 
 class Citation(BaseModel):

@@ -1,8 +1,10 @@
-"""Step 1 of answering: find the passages most related to a question (dense, through llama-index)."""
+"""Step 1 of answering: find the passages most related to a question. Dense (Chroma) and lexical
+(BM25) rankings are fused through llama-index, then the postprocessors (rag.postprocessors) cap the
+chunks per article, cut instructions out of the evidence, and gate it on relevance."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
 
 import numpy as np
 from llama_index.core import VectorStoreIndex
@@ -16,39 +18,18 @@ from llama_index.core.vector_stores.utils import build_metadata_filter_fn
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.store import ArticleStore
 from newsdesk.rag.filters import ArchiveCatalog, metadata_filters, resolve_filters
+from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.models import Filters, Passage
+from newsdesk.rag.postprocessors import CapPerArticle, CutInstructions, RelevanceGate
 
 
-def _to_passage(hit: NodeWithScore) -> Passage:
-    node = hit.node
-    meta = node.metadata
-    published = meta.get("published")
-    return Passage(
-        chunk_id=node.node_id,
-        doc_id=meta.get("doc_id") or node.ref_doc_id or "",
-        text=node.get_content(),
-        start=node.start_char_idx or 0,
-        end=node.end_char_idx or 0,
-        score=float(hit.score or 0.0),
-        source=meta.get("source", ""),
-        title=meta.get("title") or None,
-        outlet=meta.get("outlet") or None,
-        published=date.fromisoformat(published) if published else None,
-    )
+@dataclass
+class Evidence:
+    """What a question is answered from: `passages` passed the relevance gate (none when it closed);
+    `considered` are the instruction-free passages the gate read."""
 
-
-def cap_per_article(passages: list[Passage], top_k: int, per_article: int) -> list[Passage]:
-    """The best `top_k` passages with at most `per_article` from any one article, so a question
-    spanning several articles sees each of them instead of one article's every chunk."""
-    kept: list[Passage] = []
-    taken: dict[str, int] = {}
-    for passage in passages:
-        if taken.get(passage.doc_id, 0) < per_article:
-            taken[passage.doc_id] = taken.get(passage.doc_id, 0) + 1
-            kept.append(passage)
-        if len(kept) == top_k:
-            break
-    return kept
+    passages: list[Passage]
+    considered: list[Passage]
 
 
 class _Scored(BaseRetriever):
@@ -95,6 +76,7 @@ class PassageRetriever:
         embedder: BaseEmbedding,
         lexical: LexicalIndex,
         top_k: int,
+        instructions: InstructionDetector,
         per_article: int = 3,
     ) -> None:
         # The embedder's own callback manager: without one, the index hands the embedder llama-index's
@@ -103,19 +85,20 @@ class PassageRetriever:
             store.vector_store, embed_model=embedder, callback_manager=embedder.callback_manager
         )
         self._lexical = lexical
+        self.instructions = instructions
         self.top_k = top_k
         self.per_article = per_article
-        # Derived from the loaded BM25 corpus, so rebuilt only when that index is reloaded.
-        self._corpus_id: int | None = None
+        # Derived from the loaded BM25 corpus, so rebuilt only when that index changes (its stamp).
+        self._lexical_stamp: dict | None = None
         self._catalog = ArchiveCatalog([])
         self._masks: dict[str, list[int]] = {}
         self._metadata_columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _refresh(self) -> None:
-        corpus = self._lexical.corpus()
-        if id(corpus) != self._corpus_id:
-            self._corpus_id = id(corpus)
-            self._catalog = ArchiveCatalog(corpus)
+        stamp = self._lexical.stamp()
+        if stamp != self._lexical_stamp:
+            self._lexical_stamp = stamp
+            self._catalog = ArchiveCatalog(self._lexical.corpus())
             self._masks = {}
             self._metadata_columns = None
 
@@ -162,9 +145,8 @@ class PassageRetriever:
             )
         return self._metadata_columns
 
-    def retrieve(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
-        k = top_k or self.top_k
-        # Over-fetch, then cap chunks per article: the cap needs candidates beyond the first k.
+    def _fused(self, query: str, k: int, filters: Filters | None) -> list[NodeWithScore]:
+        """The dense and lexical hits fused, 4 × k of them: the per-article cap needs candidates beyond k."""
         pool = k * 4
         resolved = self.resolve(filters)
         conditions = metadata_filters(resolved) if resolved else None
@@ -181,15 +163,46 @@ class PassageRetriever:
             dense = self._index.as_retriever(similarity_top_k=pool, filters=conditions)
         lexical = self._lexical.retriever(pool, weight_mask=mask)
         if lexical is None:
-            hits = dense.retrieve(query)
-        else:
-            fusion = QueryFusionRetriever(
-                [dense, _Scored(lexical)],
-                llm=MockLLM(),  # num_queries=1: no query rewriting, so no LLM is ever called
-                mode="reciprocal_rerank",
-                similarity_top_k=pool,
-                num_queries=1,
-                use_async=False,
-            )
-            hits = fusion.retrieve(query)
-        return cap_per_article([_to_passage(hit) for hit in hits], k, self.per_article)
+            return dense.retrieve(query)
+        fusion = QueryFusionRetriever(
+            [dense, _Scored(lexical)],
+            llm=MockLLM(),  # num_queries=1: no query rewriting, so no LLM is ever called
+            mode="reciprocal_rerank",
+            similarity_top_k=pool,
+            num_queries=1,
+            use_async=False,
+        )
+        return fusion.retrieve(query)
+
+    def _capped(self, query: str, k: int, filters: Filters | None) -> list[NodeWithScore]:
+        cap = CapPerArticle(top_k=k, per_article=self.per_article)
+        return cap.postprocess_nodes(self._fused(query, k, filters), query_str=query)
+
+    def retrieve(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        """The best `top_k` chunks for `query`, at most `per_article` from one article, as they are stored."""
+        k = top_k or self.top_k
+        return [Passage.from_node(hit) for hit in self._capped(query, k, filters)]
+
+    def evidence(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> Evidence:
+        """The passages to answer `query` from: retrieved, capped per article, without instructions,
+        `top_k` of them free of any, and gated on relevance.
+
+        A chunk carrying an instruction was ranked partly on the instruction's words (an injection
+        naming "Tehran" climbs the ranking for a Tehran question), so it does not take the place of
+        evidence: one more chunk is fetched for each, and what is left of it comes on top.
+        """
+        k = top_k or self.top_k
+        fetch = k
+        while True:
+            hits = self._capped(query, fetch, filters)
+            tainted = sum(1 for hit in hits if self.instructions.carries_instruction(hit.node.get_content()))
+            if len(hits) - tainted >= k or len(hits) < fetch or fetch >= k + tainted:
+                break
+            fetch = k + tainted
+        bundle = QueryBundle(query)
+        cleaned = CutInstructions(detector=self.instructions).postprocess_nodes(hits, bundle)
+        admitted = RelevanceGate().postprocess_nodes(cleaned, bundle)
+        return Evidence(
+            passages=[Passage.from_node(hit) for hit in admitted],
+            considered=[Passage.from_node(hit) for hit in cleaned],
+        )

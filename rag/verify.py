@@ -11,17 +11,20 @@ are renumbered so they never point past the source list.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from newsdesk.index.sentences import split_sentences
 from newsdesk.index.store import ArticleStore
-from newsdesk.prompts import load_prompt
+from newsdesk.rag.engines.base import abstained_answer
 from newsdesk.rag.models import Answer, AnswerSentence, Citation
 from newsdesk.rag.question import anchor_terms, content_terms
 
 _MARKER = re.compile(r"\s*\[\d+\]")
+
+ArticleTexts = Mapping[str, str]
+"""doc_id → the stored article's text, for the articles an answer cites (read once per answer)."""
 
 
 def _neighbourhood(text: str, start: int, end: int) -> str:
@@ -40,12 +43,16 @@ class CitationCheck:
         self._embedder = embedder
         self.min_similarity = min_similarity
 
-    def _locate(self, citation: Citation) -> tuple[Citation, str] | None:
+    def article_texts(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """The texts of these stored articles, read in one query (the ones the store has)."""
+        return {doc_id: article.text for doc_id, article in self._store.get_articles(doc_ids).items()}
+
+    @staticmethod
+    def _locate(citation: Citation, articles: ArticleTexts) -> tuple[Citation, str] | None:
         """The citation with true offsets, and its article text; None when the quote is not there."""
-        article = self._store.get_article(citation.doc_id)
-        if article is None or not citation.quote.strip():
+        text = articles.get(citation.doc_id)
+        if text is None or not citation.quote.strip():
             return None
-        text = article.text
         if text[citation.start : citation.end] == citation.quote:
             return citation, text
         found = text.find(citation.quote)
@@ -53,13 +60,18 @@ class CitationCheck:
             return None
         return citation.model_copy(update={"start": found, "end": found + len(citation.quote)}), text
 
-    def supports(self, sentence: str, citations: Sequence[Citation]) -> bool:
+    def supports(
+        self, sentence: str, citations: Sequence[Citation], articles: ArticleTexts | None = None
+    ) -> bool:
         """Whether the cited articles, together, support the sentence: a citation counts only when its
         quote is verbatim in its stored article, and the sentence is held against those quotes joined
         (and their neighbouring sentences for names and figures). The one support test: `verify`
         asks it of each citation alone, the evaluation's citation recall and precision (ALCE) of
-        a sentence's citations together and one by one."""
-        located = [found for found in map(self._locate, citations) if found is not None]
+        a sentence's citations together and one by one. `articles` are the cited articles' texts
+        when the caller has read them already; else they are read here."""
+        if articles is None:
+            articles = self.article_texts(citation.doc_id for citation in citations)
+        located = [found for found in (self._locate(c, articles) for c in citations) if found is not None]
         if not located:
             return False
         quote = " ".join(citation.quote for citation, _ in located)
@@ -76,12 +88,16 @@ class CitationCheck:
         vectors = np.asarray(self._embedder.get_text_embedding_batch([claim, quote]))
         return float(vectors[0] @ vectors[1]) >= self.min_similarity
 
-    def verify(self, answer: Answer) -> Answer:
+    def verify(self, answer: Answer, articles: ArticleTexts | None = None) -> Answer:
+        """The answer with only supported sentences and their citations. `articles`: the cited
+        articles' texts when the caller has read them already; else they are read here, once."""
         if answer.abstained:
             return answer
+        if articles is None:
+            articles = self.article_texts(citation.doc_id for citation in answer.citations)
         located = {}
         for citation in answer.citations:
-            found = self._locate(citation)
+            found = self._locate(citation, articles)
             if found is not None:
                 located[citation.marker] = found
         kept_sentences: list[AnswerSentence] = []
@@ -93,7 +109,7 @@ class CitationCheck:
                 if marker not in located:
                     continue
                 citation = located[marker][0]
-                if not self.supports(sentence.text, [citation]):
+                if not self.supports(sentence.text, [citation], articles):
                     continue
                 if marker not in renumbered:
                     renumbered[marker] = len(renumbered) + 1
@@ -108,9 +124,10 @@ class CitationCheck:
         removed = len(kept_sentences) - len(supported)
         if not supported:
             reason = "none of the answer's sentences is supported by the articles it cites."
+            abstained = abstained_answer(answer.question, reason, answer.engine)
             return answer.model_copy(
                 update={
-                    "answer": load_prompt("abstain").format(reason=reason),
+                    "answer": abstained.answer,
                     "abstained": True,
                     "citations": [],
                     "sentences": kept_sentences,

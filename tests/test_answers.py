@@ -68,3 +68,35 @@ def test_citation_check_drops_a_citation_that_does_not_support_its_sentence(comp
     assert verdicts == [True, False, False]
     assert "Ankara" not in checked.answer and "Pope" not in checked.answer
     assert [c.marker for c in checked.citations] == [1]
+
+
+def test_an_answer_reads_the_articles_it_cites_in_one_query(components, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import copy
+
+    from newsdesk.rag.assistant import Assistant
+    from newsdesk.rag.verify import CitationCheck
+
+    store = copy.copy(components.store)
+    reads: list[list[str]] = []
+    read_many, read_one = store.get_articles, store.get_article
+
+    def get_articles(doc_ids):  # type: ignore[no-untyped-def]
+        reads.append(list(doc_ids))
+        return read_many(reads[-1])
+
+    def get_article(doc_id: str):  # type: ignore[no-untyped-def]
+        reads.append([doc_id])
+        return read_one(doc_id)
+
+    monkeypatch.setattr(store, "get_articles", get_articles)
+    monkeypatch.setattr(store, "get_article", get_article)
+    shipped = components.assistant()
+    assistant = Assistant(shipped.retriever, shipped.engine, CitationCheck(store, components.embedder))
+
+    answer = assistant.ask("Who met in Tehran and when?")
+
+    cited = {citation.doc_id for citation in answer.citations}
+    assert len(cited) >= 2, answer.answer  # two articles, verified and read in context from one query
+    assert len(reads) == 1 and set(reads[0]) >= cited
+    assert all(citation.context and citation.quote in citation.context for citation in answer.citations)
+    assert answer == shipped.ask("Who met in Tehran and when?")

@@ -285,3 +285,57 @@ def test_a_reader_never_sees_a_half_swapped_lexical_index(tmp_path: Path) -> Non
         stop.set()
         rebuilding.join()
     assert failures == []
+
+
+@pytest.mark.slow
+def test_two_ingests_into_one_embedded_store_take_turns_and_leave_it_whole(tmp_path: Path) -> None:
+    """Two CLI ingests of ~500 BBC stories each, started together on one embedded store: the second waits
+    for the first (naming it) instead of writing Chroma's files at the same time — which corrupted the
+    store even with batches written in turns ("Error getting embedding"): each process keeps its own vector
+    graph in memory and writes it back. The store ends with every article, and every stored vector is
+    found again by a nearest-neighbour query."""
+    import chromadb
+    import numpy as np
+    from chromadb.config import Settings as ChromaSettings
+
+    store = tmp_path / "store"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDESK_INGEST_BATCH": "8"}
+    runs = []
+    for section in ("business", "sport"):
+        runs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "newsdesk",
+                    "ingest",
+                    "--store",
+                    str(store),
+                    "--json",
+                    str(BBC / section),
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+        time.sleep(1)
+    outputs = [run.communicate(timeout=900) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
+    assert any("waiting for pid" in err for _, err in outputs)
+    reports = [json.loads(out) for out, _ in outputs]
+    final = json.loads(run_cli("status", "--store", str(store), "--json").stdout)
+    assert final["documents"] == sum(report["added"] for report in reports)
+    assert final["chunks"] == max(report["chunks"] for report in reports)
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    chunks = chromadb.PersistentClient(path=str(store / "chroma"), settings=settings).get_collection(
+        "newsdesk_chunks"
+    )
+    stored = chunks.get(include=["embeddings"])
+    assert len(stored["ids"]) == final["chunks"]
+    vectors = np.asarray(stored["embeddings"])
+    for position in range(0, len(stored["ids"]), 11):
+        found = chunks.query(query_embeddings=[vectors[position].tolist()], n_results=1)
+        assert found["ids"][0][0] == stored["ids"][position]

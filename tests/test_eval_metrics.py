@@ -12,6 +12,7 @@ from newsdesk.eval.metrics import citation_score, retrieval_score
 from newsdesk.eval.run import run_evaluation
 from newsdesk.eval.score import aggregate
 from newsdesk.rag.assistant import Assistant
+from newsdesk.rag.engines.base import AnswerEngine
 from newsdesk.rag.models import Answer, AnswerSentence, Citation, Passage
 
 DAYR = "How many Syrian forces did the US-led attack kill?"
@@ -97,7 +98,7 @@ def test_citation_check_counts_the_sentences_it_removed(components) -> None:  # 
     assert [s.supported for s in checked.sentences] == [True, False]
 
 
-class InventingEngine:
+class InventingEngine(AnswerEngine):
     """An engine that answers from outside the archive: plausible sentences that no article states,
     each marked as citing a real retrieved passage (what an LLM engine that invents facts does)."""
 

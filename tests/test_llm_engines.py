@@ -71,6 +71,32 @@ def test_follow_up_is_condensed_by_the_model(grounded) -> None:  # type: ignore[
     assert not answer.abstained
 
 
+def test_evaluation_runs_the_shipped_follow_up_path(grounded, server: FakeOpenAIServer) -> None:  # type: ignore[no-untyped-def]
+    from newsdesk.eval.dataset import EvalQuestion
+    from newsdesk.eval.run import run_evaluation
+    from newsdesk.rag.assistant import retrieval_query
+
+    follow_up = "Which ministers attended the talks on Thursday?"
+    history = [(TEHRAN, "The defence ministers of Iran, Russia and Syria held talks in Tehran. [1]")]
+    rewrite = f"{TEHRAN} {follow_up}"  # the fake model's condense reply
+    assert retrieval_query(follow_up, history) != rewrite  # the assistant's own rule would not search it
+    assistant = grounded.assistant()
+
+    before = len(server.prompts)
+    shipped = assistant.ask(follow_up, history=history)
+    shipped_prompts = server.prompts[before:]
+    before = len(server.prompts)
+    item = EvalQuestion(id="follow-up", question=follow_up, answerable=True, history=history)
+    [result] = run_evaluation(assistant, [item])
+    evaluated_prompts = server.prompts[before:]
+
+    assert shipped.retrieval_query == rewrite and not shipped.abstained
+    assert "Standalone question:" in evaluated_prompts[0]  # the model's rewrite was asked for
+    assert f"Question: {rewrite}" in evaluated_prompts[-1]  # and the answer was asked of it
+    assert evaluated_prompts == shipped_prompts  # the same requests as the shipped pipeline
+    assert result.answer == shipped.answer
+
+
 @pytest.mark.parametrize("question", [TEHRAN, "How many Syrian forces did the US-led attack kill?", TURKISH])
 def test_invented_facts_never_survive(sample_store: Path, server: FakeOpenAIServer, question: str) -> None:
     answer = _components(sample_store, server.base_url, "inventing").assistant().ask(question)
@@ -125,7 +151,7 @@ def test_cli_streams_the_draft_and_prints_the_verified_answer(sample_store: Path
 def test_unusable_engine_is_one_clear_error(
     tmp_path: Path, engine: str, settings: dict[str, str], message: str
 ) -> None:
-    from newsdesk.rag.engines.llm import EngineUnavailable
+    from newsdesk.rag.engines.base import EngineUnavailable
 
     from newsdesk.components import Components
     from newsdesk.settings import Settings

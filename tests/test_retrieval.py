@@ -7,7 +7,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import SHARED_CORPORA, run_cli
 
 
 def test_lexical_index_is_built_beside_the_store_and_current(components) -> None:  # type: ignore[no-untyped-def]
@@ -111,3 +111,18 @@ def test_yesterday_and_a_future_weekday_in_a_written_article(tmp_path: Path) -> 
         "(Friday = 23 September 2016, counted forward from the article's date, 21 September 2016)"
         in (back["answer"])
     )
+
+
+def test_the_archive_catalog_follows_writes_to_the_store(tmp_path: Path) -> None:
+    from newsdesk.components import Components
+    from newsdesk.settings import load_settings
+
+    components = Components(load_settings(store=tmp_path / "store"))
+    first, second = (SHARED_CORPORA / "bbc" / "tech" / name for name in ("001.txt", "002.txt"))
+    components.ingestor.ingest([first])
+    retriever = components.assistant().retriever
+    assert {Path(source).name for source in retriever.catalog.sources} == {"001.txt"}
+    stamp = components.lexical.stamp()
+    components.ingestor.ingest([second])
+    assert components.lexical.stamp() != stamp  # the BM25 index was rebuilt, and says so
+    assert {Path(source).name for source in retriever.catalog.sources} == {"001.txt", "002.txt"}

@@ -4,7 +4,9 @@ page's HTML pieces (source cards, highlighted quotes, notices) through ui.cards.
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -15,7 +17,7 @@ from newsdesk.rag.models import Answer, AnswerSentence, Citation
 from newsdesk.ui.archive import UploadInbox
 from newsdesk.ui.cards import answer_message_html, notice_html
 
-from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA, TEHRAN_ARTICLES
+from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA, TEHRAN_ARTICLES, run_cli
 from tests.ui_server import copy_store, newsdesk_server
 
 TEHRAN = "Who met in Tehran and when?"
@@ -27,7 +29,7 @@ LOGIN = ("editor", "correct-horse")
 def server(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     """One logged-in server for the module, over a private copy of the sample store (ingest writes)."""
     store = copy_store(sample_store, tmp_path_factory.mktemp("ui-api") / "store")
-    with newsdesk_server(store, "--auth", ":".join(LOGIN)) as url:
+    with newsdesk_server(store, login=LOGIN) as url:
         yield url, store
 
 
@@ -96,6 +98,38 @@ def test_ingest_endpoint_reports_the_good_and_the_bad_files(server: tuple[str, P
     assert any(str(store / "uploads") in citation["source"] for citation in answer["citations"])
 
 
+def test_an_oversized_upload_refuses_that_file_alone_and_leaves_nothing_behind(
+    server: tuple[str, Path], tmp_path: Path
+) -> None:
+    from gradio_client import handle_file
+
+    url, store = server
+    article = SHARED_CORPORA / "bbc" / "tech" / "010.txt"
+    oversized = tmp_path / "archive-dump.txt"
+    with oversized.open("w", encoding="utf-8") as handle:  # just over the default 50 MB upload limit
+        line = "A line of an archive dump that is far too large to upload in one piece.\n"
+        handle.write(line * (51 * 1024 * 1024 // len(line) + 1))
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(b"\x00\x01binary scan")
+    report = client(url).predict(
+        [handle_file(str(p)) for p in (article, oversized, binary)], api_name="/ingest"
+    )
+
+    assert report["added"] == 1
+    problems = {error["source"]: error["reason"] for error in report["errors"]}
+    assert problems["archive-dump.txt"] == "larger than the 50 MB upload limit"
+    assert problems["scan.txt"].startswith("binary file, not text")
+    assert not any(str(store) in error["source"] + error["reason"] for error in report["errors"])
+    # Nothing refused is kept: not the web server's temporary copies, not a copy in the inbox.
+    kept = [path.name for path in store.rglob("*") if path.is_file()]
+    assert "archive-dump.txt" not in kept and "scan.txt" not in kept
+
+    refused_only = client(url).predict([handle_file(str(binary))], api_name="/ingest")
+    status = json.loads(run_cli("status", "--store", str(store), "--json").stdout)
+    assert (refused_only["documents"], refused_only["chunks"]) == (status["documents"], status["chunks"])
+    assert refused_only["documents"] > 0
+
+
 def test_five_concurrent_clients_all_get_correct_answers(server: tuple[str, Path]) -> None:
     questions = [TEHRAN, UNANSWERABLE, TEHRAN, UNANSWERABLE, TEHRAN]
 
@@ -111,6 +145,49 @@ def test_five_concurrent_clients_all_get_correct_answers(server: tuple[str, Path
             assert answer["abstained"] is False and cited_files(answer) >= TEHRAN_ARTICLES
         else:
             assert answer["abstained"] is True
+
+
+def test_the_api_holds_top_k_to_the_bounds_the_cli_does(server: tuple[str, Path]) -> None:
+    from gradio_client.exceptions import AppError
+
+    for top_k in (-1, 101, 5000):
+        with pytest.raises(AppError, match="top_k"):
+            client(server[0]).predict(TEHRAN, "", top_k, "", "", "", api_name="/ask")
+    assert client(server[0]).predict(TEHRAN, "", 100, "", "", "", api_name="/ask")["abstained"] is False
+
+
+def test_no_route_answers_without_the_login(server: tuple[str, Path]) -> None:
+    import httpx
+
+    url = server[0].rstrip("/")
+    assert httpx.get(f"{url}/openapi.json").status_code == 401
+    for route in ("/gradio_api/cancel", "/gradio_api/reset", "/gradio_api/upload"):
+        assert httpx.post(f"{url}{route}", json={}).status_code == 401, route
+    assert httpx.get(f"{url}/").status_code == 200  # the login page itself
+
+
+def test_failed_logins_are_rate_limited(tmp_path: Path, sample_store: Path) -> None:
+    import httpx
+
+    store = copy_store(sample_store, tmp_path / "store")
+    with newsdesk_server(store, login=("desk", "right-password")) as url:
+        codes = [
+            httpx.post(f"{url}login", data={"username": "desk", "password": f"guess-{n}"}).status_code
+            for n in range(6)
+        ]
+        assert codes == [400] * 6
+        # Locked out for a while: even the right password is refused now.
+        right = httpx.post(f"{url}login", data={"username": "desk", "password": "right-password"})
+        assert right.status_code == 400
+
+
+def test_serving_beyond_this_machine_needs_a_login_and_no_password_goes_on_the_command_line(
+    sample_store: Path,
+) -> None:
+    refused = run_cli("serve", "--store", str(sample_store), "--host", "0.0.0.0", check=False)
+    assert refused.returncode == 2 and "without a login" in refused.stderr
+    in_ps = run_cli("serve", "--store", str(sample_store), "--auth", "desk:secret", check=False)
+    assert in_ps.returncode == 2 and "visible to every user" in in_ps.stderr
 
 
 def test_a_client_without_the_login_is_refused(server: tuple[str, Path]) -> None:
@@ -222,6 +299,17 @@ def test_upload_inbox_keeps_allowed_files_under_the_limit_inside_its_directory(t
     assert all(path.is_relative_to(tmp_path / "uploads") for path in accepted)
     assert [(error.source, "1 MB" in error.reason) for error in refused] == [("huge.txt", True)]
     assert inbox.accept([article])[0] == accepted[:1]  # the same file again: the same stored copy
+    assert article.is_file() and big.is_file()  # files outside the server's temp directory are never deleted
+
+    received = tmp_path / "gradio-tmp"
+    received.mkdir()
+    taking = UploadInbox(tmp_path / "uploads", max_mb=1, received=received)
+    uploads = [received / "001.txt", received / "huge.txt"]
+    shutil.copy(article, uploads[0])
+    shutil.copy(big, uploads[1])
+    accepted, refused = taking.accept(uploads)
+    assert [path.name for path in accepted] == ["001.txt"] and [e.source for e in refused] == ["huge.txt"]
+    assert not any(path.exists() for path in uploads)  # the server's temporary copies, refused or not
 
 
 def test_the_api_offers_ask_ingest_and_evaluate_only(server: tuple[str, Path]) -> None:

@@ -29,11 +29,16 @@ def _answers(port: int) -> bool:
 
 
 @contextmanager
-def newsdesk_server(store: Path, *args: str, timeout: float = 180.0) -> Iterator[str]:
-    """Run `newsdesk serve --store STORE ARGS...`; yield its URL once the page answers."""
+def newsdesk_server(
+    store: Path, *args: str, login: tuple[str, str] | None = None, timeout: float = 180.0
+) -> Iterator[str]:
+    """Run `newsdesk serve --store STORE ARGS...` (with `login` in the environment, as a user would pass
+    it: never on the command line); yield its URL once the page answers."""
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     env.pop("NEWSDESK_AUTH", None)
+    if login is not None:
+        env["NEWSDESK_AUTH"] = ":".join(login)
     with server_process(
         [sys.executable, "-m", "newsdesk", "serve", "--store", str(store), "--port", str(port), *args],
         store.parent / f"{store.name}-serve-{port}.log",

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from fastapi import Depends
 from newsdesk.index.models import IngestReport
 from newsdesk.index.read import iter_source_files
 from newsdesk.ui.archive import UPLOAD_SUFFIXES, UploadInbox, ingest_uploads, report_markdown, status_markdown
 from newsdesk.ui.chat import BadRequest, ChatService, parse_filters
+from newsdesk.ui.guard import LoginGuard
 
 from newsdesk.components import ENGINES, Components
 
@@ -118,7 +120,11 @@ def build_app(
             progress(min(characters / total, 1.0), desc=f"{articles} articles ingested")
 
         progress(0.0, desc="reading files")
-        report = ingest_uploads(paths, inbox, run, advance)
+
+        def store_counts() -> tuple[int, int]:
+            return components.store.count_articles(), components.store.count_chunks()
+
+        report = ingest_uploads(paths, inbox, run, advance, store_counts)
         return report.model_dump(mode="json")
 
     def show_report(report: dict | None) -> Any:
@@ -223,18 +229,40 @@ def build_app(
 
 
 def serve(app: gr.Blocks, components: Components, host: str, port: int) -> None:
-    """Serve `app` until interrupted: a queue in front of the one loaded model, the login and the
-    upload limit from the settings."""
+    """Serve `app` until interrupted: a queue in front of the one loaded model, and with a login, the
+    login wall of ui/guard.py in front of every route (rate-limited attempts, no route left open)."""
     settings = components.settings
+    login = settings.login()
+    guard = LoginGuard(login) if login else None
     app.queue(default_concurrency_limit=settings.serve_concurrency).launch(
         server_name=host,
         server_port=port,
-        auth=settings.login(),
-        max_file_size=f"{settings.upload_max_mb}mb",
+        auth=guard.check if guard else None,
+        app_kwargs=(
+            {
+                "dependencies": [Depends(guard.require_login)],
+                "openapi_url": None,
+                "docs_url": None,
+                "redoc_url": None,
+            }
+            if guard
+            else None
+        ),
         show_error=True,
         ssr_mode=False,
         css=PAGE_CSS,
         head=PAGE_HEAD,
         footer_links=["api"],
         run_history=False,  # questions stay out of the browser's storage on shared machines
+        prevent_thread_lock=True,
     )
+    if guard is not None:
+        server = app.server_app
+        guard.attach(server)
+        server.add_api_route(
+            "/openapi.json",
+            server.openapi,
+            include_in_schema=False,
+            dependencies=[Depends(guard.require_login)],
+        )
+    app.block_thread()

@@ -16,7 +16,9 @@ from newsdesk.rag.models import Answer, Citation
 from newsdesk.rag.render import source_line
 
 ArticleText = Callable[[str], str | None]
-"""doc_id → the stored article's text, or None when the store no longer has it."""
+"""doc_id → the stored article's text, or None when it is not at hand. The page itself passes none:
+the assistant gives every citation its context from the one read of the cited articles (rag.assistant),
+so the page never reads the store; a caller rendering answers without contexts may pass one."""
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # Characters that Markdown would turn into formatting or links; escaped so article text shows as written.
@@ -131,16 +133,17 @@ def source_card_html(citation: Citation, article_text: str | None, turn: int) ->
     )
 
 
-def source_cards_html(answer: Answer, article_text: ArticleText, turn: int) -> str:
+def source_cards_html(answer: Answer, article_text: ArticleText | None, turn: int) -> str:
     if not answer.citations:
         return ""
     cards = "".join(
-        source_card_html(citation, article_text(citation.doc_id), turn) for citation in answer.citations
+        source_card_html(citation, article_text(citation.doc_id) if article_text else None, turn)
+        for citation in answer.citations
     )
     return f'<div class="nd-sources">{cards}</div>'
 
 
-def answer_message_html(answer: Answer, article_text: ArticleText, turn: int) -> str:
+def answer_message_html(answer: Answer, article_text: ArticleText | None, turn: int) -> str:
     """The whole chat message of a finished answer: notice, linked answer text, source cards."""
     blocks = [
         notice_html(answer),

@@ -54,6 +54,10 @@ def parse_filters(date_from: str, date_to: str, outlets: list[str] | str | None)
     return None if filters.is_empty() else filters
 
 
+# The bounds of the `top_k` setting (newsdesk.settings), which the CLI's --top-k is validated against.
+MIN_TOP_K, MAX_TOP_K = 1, 100
+
+
 class ChatService:
     """Answers for the page and the API from one set of components (one loaded model)."""
 
@@ -73,10 +77,6 @@ class ChatService:
                     raise BadRequest(str(error)) from error
             return self._assistants[name]
 
-    def article_text(self, doc_id: str) -> str | None:
-        article = self.components.store.get_article(doc_id)
-        return article.text if article else None
-
     def ask(
         self,
         question: str,
@@ -88,6 +88,9 @@ class ChatService:
     ) -> Answer:
         if not question or not question.strip():
             raise BadRequest("the question is empty")
+        if top_k and not MIN_TOP_K <= top_k <= MAX_TOP_K:
+            # The CLI's --top-k is held to these bounds by the settings; the API is held to the same.
+            raise BadRequest(f"top_k {top_k}: expected {MIN_TOP_K} to {MAX_TOP_K} (0: the configured value)")
         filters = parse_filters(date_from, date_to, outlet)
         return self.assistant(engine).ask(question, top_k=top_k or None, filters=filters)
 
@@ -118,7 +121,8 @@ class ChatService:
             yield [*chat, {"role": "assistant", "content": escape_text(draft)}], answers, ""
         if final is None:  # the Assistant.stream contract: the Answer is always the last item
             raise RuntimeError("the assistant's stream ended without an answer")
-        message = answer_message_html(final, self.article_text, turn)
+        # The citations carry their context from the assistant's one read of the cited articles.
+        message = answer_message_html(final, None, turn)
         yield (
             [*chat, {"role": "assistant", "content": message}],
             [*answers, final.model_dump(mode="json")],

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from newsdesk.index.sentences import split_sentences
-from newsdesk.prompts import load_prompt
-from newsdesk.rag.models import Answer, AnswerSentence, Citation, Passage
+from newsdesk.rag.engines.base import AnswerEngine, abstained_answer, cite
+from newsdesk.rag.models import Answer, AnswerSentence, Passage
 from newsdesk.rag.question import anchor_terms, asks_when, content_terms, mentions_time
 
 _MIN_WORDS = 5  # shorter "sentences" are captions, labels and datelines
@@ -45,7 +45,7 @@ def _candidates(passages: list[Passage]) -> list[_Candidate]:
     return found
 
 
-class ExtractiveEngine:
+class ExtractiveEngine(AnswerEngine):
     """Chooses up to `max_sentences` supporting sentences, at most `per_article` from one article."""
 
     name = "extractive"
@@ -125,28 +125,10 @@ class ExtractiveEngine:
             self._score(question, candidates)
         if not candidates or max(c.score for c in candidates) < self.min_support:
             reason = "no retrieved sentence answers this question closely enough."
-            return Answer(
-                question=question,
-                answer=load_prompt("abstain").format(reason=reason),
-                abstained=True,
-                engine=self.name,
-            )
+            return abstained_answer(question, reason, self.name)
         sentences, citations = [], []
         for marker, candidate in enumerate(self._select(candidates), start=1):
-            passage = candidate.passage
-            citations.append(
-                Citation(
-                    marker=marker,
-                    doc_id=passage.doc_id,
-                    source=passage.source,
-                    title=passage.title,
-                    outlet=passage.outlet,
-                    published=passage.published,
-                    quote=candidate.text,
-                    start=candidate.start,
-                    end=candidate.end,
-                )
-            )
+            citations.append(cite(marker, candidate.passage, candidate.text, candidate.start, candidate.end))
             sentences.append(AnswerSentence(text=candidate.text, markers=[marker]))
         return Answer(
             question=question,

@@ -24,7 +24,8 @@ from llama_index.core.llms import LLM
 from llama_index.core.prompts import PromptTemplate
 from newsdesk.index.sentences import split_sentences
 from newsdesk.prompts import load_prompt
-from newsdesk.rag.injection import is_instruction
+from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable, Turn, abstained_answer, cite
+from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.models import Answer, AnswerSentence, Citation, Passage
 from newsdesk.rag.question import anchor_terms, content_terms
 
@@ -34,12 +35,6 @@ _LEADING_MARKERS = re.compile(r"^\s*((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)")
 _LIST_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _DELIMITER = re.compile(r"</?source[^>]*>", re.IGNORECASE)
 _MIN_WORDS = 4  # shorter pieces are captions and datelines, not evidence
-
-Turn = tuple[str, str]
-
-
-class EngineUnavailable(RuntimeError):
-    """The engine's model cannot be used: a server is unreachable, a setting or a file is missing."""
 
 
 @dataclass
@@ -118,8 +113,10 @@ def connection_problem(error: BaseException) -> str | None:
     return None
 
 
-class LLMEngine:
+class LLMEngine(AnswerEngine):
     """Answers with a language model; `name` is the engine name the user chose (local, ollama, openai)."""
+
+    streams_tokens = True
 
     def __init__(
         self,
@@ -127,11 +124,13 @@ class LLMEngine:
         llm: LLM,
         embedder: BaseEmbedding,
         endpoint: str,
+        instructions: InstructionDetector,
         max_sources: int = 3,
         sentences_per_source: int = 2,
         max_context_chars: int = 1000,
     ) -> None:
         self.name = name
+        self.instructions = instructions
         self.llm = llm
         self._embedder = embedder
         self.endpoint = endpoint  # where the model runs, for error messages
@@ -156,7 +155,7 @@ class LLMEngine:
                 key = (passage.doc_id, passage.start + start)
                 # The assistant has cut instructions out already (rag.injection); checked again here
                 # because an engine is usable on its own and must never show or quote one.
-                if key in seen or len(text.split()) < _MIN_WORDS or is_instruction(text):
+                if key in seen or len(text.split()) < _MIN_WORDS or self.instructions.is_instruction(text):
                     continue
                 seen.add(key)
                 offset = passage.start + start + passage.text[start:end].index(text)
@@ -239,7 +238,7 @@ class LLMEngine:
         """The model's text as it is generated, then the draft Answer (last) for the citation check."""
         sources = self.sources(question, passages)
         if not sources:
-            yield self._abstain(question, "no retrieved sentence to answer from.")
+            yield abstained_answer(question, "no retrieved sentence to answer from.", self.name)
             return
         parts = []
         for delta in self._stream(self.messages(question, sources)):
@@ -247,20 +246,12 @@ class LLMEngine:
             yield delta
         yield self.draft(question, "".join(parts), sources)
 
-    def _abstain(self, question: str, reason: str) -> Answer:
-        return Answer(
-            question=question,
-            answer=load_prompt("abstain").format(reason=reason),
-            abstained=True,
-            engine=self.name,
-        )
-
     def draft(self, question: str, reply: str, sources: list[Source]) -> Answer:
         """The model's reply as an Answer: its sentences with markers, each marker a citation quoting
         the sentence of its source nearest to what the answer sentence says."""
         reply = reply.strip()
         if not reply or reply.lower().startswith(ABSTAIN_MARKER.lower().rstrip(".")):
-            return self._abstain(question, "the sources do not answer the question.")
+            return abstained_answer(question, "the sources do not answer the question.", self.name)
         claims = _claims(reply)
         cited = [(claim, [n for n in markers if 1 <= n <= len(sources)]) for claim, markers in claims]
         pairs = [(i, n) for i, (_, markers) in enumerate(cited) for n in markers]
@@ -268,20 +259,8 @@ class LLMEngine:
         citations: list[Citation] = []
         marker_of: dict[tuple[int, int], int] = {}
         for (i, n), quote in zip(pairs, quotes, strict=True):
-            source = sources[n - 1]
-            citations.append(
-                Citation(
-                    marker=len(citations) + 1,
-                    doc_id=source.passage.doc_id,
-                    source=source.passage.source,
-                    title=source.passage.title,
-                    outlet=source.passage.outlet,
-                    published=source.passage.published,
-                    quote=quote.text,
-                    start=quote.start,
-                    end=quote.end,
-                )
-            )
+            passage = sources[n - 1].passage
+            citations.append(cite(len(citations) + 1, passage, quote.text, quote.start, quote.end))
             marker_of[(i, n)] = len(citations)
         sentences = [
             AnswerSentence(text=claim, markers=[marker_of[(i, n)] for n in markers])

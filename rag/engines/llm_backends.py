@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 from llama_index.core.llms import LLM
-from newsdesk.rag.engines.llm import EngineUnavailable, connection_problem
+from newsdesk.rag.engines.base import EngineUnavailable
+from newsdesk.rag.engines.llm import connection_problem
 from newsdesk.rag.engines.packaged_model import INSTALL_HINT, PackagedModelError, packaged_model_path
 
 MAX_NEW_TOKENS = 256
