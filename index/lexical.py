@@ -562,8 +562,8 @@ class LexicalIndex:
         raise RuntimeError(f"{self.directory}: the lexical index kept changing while it was loaded")
 
     def stamp(self) -> dict:
-        """What identifies the current index (its chunk count and the store's change mark): every
-        rebuild rewrites it, so what is derived from the corpus is rebuilt when it changes."""
+        """What identifies the current index (its version, chunk count and the store's change mark): every
+        update, delta or merge, rewrites it, so what is derived from the corpus is rebuilt when it changes."""
         if self.load() is None or self._loaded is None:
             return {}  # an empty store
         return self._loaded[0]
