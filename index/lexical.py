@@ -134,7 +134,9 @@ _STAMP = "newsdesk-stamp.json"
 _DELETED = "deleted.json"  # {segment name: [positions of its chunks removed since]}
 _SEGMENTS = "segments"
 _CORPUS = "corpus.jsonl"  # one llama-index metadata dict a line, as BM25Retriever keeps its corpus
-_IDS = "ids.json"  # [[chunk id, document id], ...] in segment order: what an update compares
+# "chunk id<TAB>document id" a line, in segment order: what an update compares. Plain lines, not JSON:
+# parsing 286k ids as JSON was most of an update's time (ids are hex digests and dashes: no tabs).
+_IDS = "ids.tsv"
 _VOCABULARY = "vocabulary.json"
 _ARRAYS = ("indptr", "rows", "counts", "lengths")
 
@@ -172,12 +174,19 @@ def _save_segment(
     counts: np.ndarray,
     lengths: np.ndarray,
     vocabulary: list[str],
-    ids: list[list[str]],
+    ids: list[tuple[str, str]],
 ) -> None:
     for name, values in zip(_ARRAYS, (indptr, rows, counts, lengths), strict=True):
         np.save(directory / f"{name}.npy", values)
     (directory / _VOCABULARY).write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
-    (directory / _IDS).write_text(json.dumps(ids), encoding="utf-8")
+    (directory / _IDS).write_text(
+        "".join(f"{chunk}\t{document}\n" for chunk, document in ids), encoding="utf-8"
+    )
+
+
+def _read_ids(directory: Path) -> list[tuple[str, str]]:
+    lines = (directory / _IDS).read_text(encoding="utf-8").splitlines()
+    return [(chunk, document) for chunk, _, document in (line.partition("\t") for line in lines)]
 
 
 def write_segment(directory: Path, pages: Iterable[list[BaseNode]]) -> int:
@@ -188,7 +197,7 @@ def write_segment(directory: Path, pages: Iterable[list[BaseNode]]) -> int:
     vocabulary: dict[str, int] = {}
     # One compact array of 4-byte ids per chunk, not a list of 8-byte pointers.
     token_ids: list[array] = []
-    ids: list[list[str]] = []
+    ids: list[tuple[str, str]] = []
     with (directory / _CORPUS).open("w", encoding="utf-8") as corpus:
         for nodes in pages:
             if not nodes:
@@ -208,7 +217,7 @@ def write_segment(directory: Path, pages: Iterable[list[BaseNode]]) -> int:
             for node in nodes:
                 entry = node_to_metadata_dict(node) | {"node_id": node.node_id}
                 corpus.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                ids.append([node.node_id, str(node.metadata.get("doc_id") or node.ref_doc_id or "")])
+                ids.append((node.node_id, str(node.metadata.get("doc_id") or node.ref_doc_id or "")))
             del nodes, page
             release_free_heap()  # the page's texts and metadata are written out: return their memory
     if not token_ids:
@@ -242,7 +251,7 @@ def merge_segments(sources: list[tuple[Path, Collection[int]]], directory: Path)
             rows.append(renumbered[segment.rows[kept]])
             counts.append(segment.counts[kept])
             lengths.append(segment.lengths[segment.live])
-            source_ids = json.loads((source / _IDS).read_text(encoding="utf-8"))
+            source_ids = _read_ids(source)
             with (source / _CORPUS).open(encoding="utf-8") as lines:
                 for position, line in enumerate(lines):
                     if segment.live[position]:
@@ -483,7 +492,7 @@ class LexicalIndex:
         for segment in stamp["segments"]:
             name = segment["name"]
             removed = set(deleted.get(name, []))
-            ids = json.loads((current / _SEGMENTS / name / _IDS).read_text(encoding="utf-8"))
+            ids = _read_ids(current / _SEGMENTS / name)
             for position, (chunk_id, document_id) in enumerate(ids):
                 if position in removed:
                     continue
