@@ -49,7 +49,9 @@ def phase_ingest(paths: list[str], store: str, encoder: str, chroma_url: str | N
     from newsdesk.settings import load_settings
 
     started = time.perf_counter()
-    components = Components(load_settings(store=Path(store), encoder=encoder, chroma_url=chroma_url))
+    components = Components(
+        load_settings(store={"path": Path(store), "chroma_url": chroma_url}, ingest={"encoder": encoder})
+    )
     ingestor = components.ingestor  # loads the encoder (and exports the ONNX file on first use)
     loaded = time.perf_counter()
     before = components.store.count_chunks()
@@ -85,12 +87,12 @@ def chunk_texts(folder: str, limit: int) -> list[str]:
     from newsdesk.index.chunk import ArticleChunker
     from newsdesk.index.embed import load_tokenizer
     from newsdesk.index.ingest import prepare_article
-    from newsdesk.index.read import FieldMapping, read_documents
+    from newsdesk.index.read import read_documents
 
-    from newsdesk.settings import Settings
+    from newsdesk.settings import FieldMapping, Settings
 
     defaults = Settings()
-    chunker = ArticleChunker(load_tokenizer(), defaults.chunk_tokens, defaults.chunk_overlap)
+    chunker = ArticleChunker(load_tokenizer(), defaults.ingest.chunk_tokens, defaults.ingest.chunk_overlap)
     texts: list[str] = []
     for raw in read_documents([Path(folder)], FieldMapping()):
         if hasattr(raw, "reason"):

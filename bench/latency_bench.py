@@ -108,7 +108,7 @@ def build_store(articles: int, directory: Path) -> Path:
             break
     (directory / "reuters.json").write_text(json.dumps(stories[:articles]), encoding="utf-8")
     store = directory / "store"
-    Components(load_settings(store=store)).ingestor.ingest([directory / "reuters.json"])
+    Components(load_settings(store={"path": store})).ingestor.ingest([directory / "reuters.json"])
     return store
 
 
@@ -124,7 +124,7 @@ def run(store: Path) -> dict:
     from newsdesk.settings import load_settings
 
     started = time.perf_counter()
-    components = Components(load_settings(store=store))
+    components = Components(load_settings(store={"path": store}))
     assistant = components.assistant()
     assistant.ask(QUESTIONS[0])  # warm-up: loads the encoder and the BM25 index
     load_s = time.perf_counter() - started

@@ -67,7 +67,7 @@ def main() -> None:
     from newsdesk.settings import load_settings
 
     store = args.store or Path(tempfile.mkdtemp(prefix="newsdesk-llm-bench-"))
-    components = Components(load_settings(store=store, engine=args.engine))
+    components = Components(load_settings(store={"path": store}, engine={"mode": args.engine}))
     components.ensure_sample_corpus()
     started = time.perf_counter()
     assistant = components.assistant()

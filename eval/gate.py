@@ -1,10 +1,10 @@
-"""The release gate: the aggregate held to the thresholds in Settings (`eval_*`)."""
+"""The release gate: the aggregate held to the thresholds of the `gate` settings group."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from newsdesk.settings import Settings
+from newsdesk.settings import GateSettings
 
 
 class GateCheck(BaseModel):
@@ -20,16 +20,16 @@ class GateCheck(BaseModel):
         return f"{self.metric} {shown} (needs {sign} {self.threshold:g})"
 
 
-def gate_checks(figures: dict, settings: Settings) -> list[GateCheck]:
+def gate_checks(figures: dict, thresholds: GateSettings) -> list[GateCheck]:
     """Every threshold against the figures. A figure that was not measured (no answerable question,
     no draft sentence) cannot fail it: correctness or abstention accuracy then tells."""
     rules = (
-        ("correctness", settings.eval_min_correctness, True),
-        ("citation_recall", settings.eval_min_citation_recall, True),
-        ("citation_precision", settings.eval_min_citation_precision, True),
-        ("unsupported_share", settings.eval_max_unsupported_share, False),
-        ("abstention_accuracy", settings.eval_min_abstention_accuracy, True),
-        ("recall_at_k", settings.eval_min_recall_at_k, True),
+        ("correctness", thresholds.min_correctness, True),
+        ("citation_recall", thresholds.min_citation_recall, True),
+        ("citation_precision", thresholds.min_citation_precision, True),
+        ("unsupported_share", thresholds.max_unsupported_share, False),
+        ("abstention_accuracy", thresholds.min_abstention_accuracy, True),
+        ("recall_at_k", thresholds.min_recall_at_k, True),
     )
     checks = []
     for metric, threshold, at_least in rules:
@@ -41,9 +41,9 @@ def gate_checks(figures: dict, settings: Settings) -> list[GateCheck]:
     return checks
 
 
-def gate(summary: dict, settings: Settings) -> dict:
+def gate(summary: dict, thresholds: GateSettings) -> dict:
     """The gate of every engine of the run; it passes when each engine passes every check."""
-    per_engine = {name: gate_checks(figures, settings) for name, figures in summary["by_engine"].items()}
+    per_engine = {name: gate_checks(figures, thresholds) for name, figures in summary["by_engine"].items()}
     return {
         "passed": all(check.passed for checks in per_engine.values() for check in checks),
         "checks": {name: [check.model_dump() for check in checks] for name, checks in per_engine.items()},

@@ -23,8 +23,10 @@ from newsdesk.eval.dataset import EvalQuestion
 from newsdesk.index.dates import printed_days
 from newsdesk.index.ingest import prepare_article
 from newsdesk.index.models import Article
-from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents
+from newsdesk.index.read import UnreadableSource, read_documents
 from newsdesk.index.sentences import split_sentences
+
+from newsdesk.settings import FieldMapping
 
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 # BBC copy spells currencies out ("dollars 2.86"); other archives use the sign.

@@ -13,7 +13,7 @@ from newsdesk.eval.metrics import citation_score, retrieval_score
 from newsdesk.eval.score import QuestionResult, aggregate, score_answer
 from newsdesk.rag.assistant import Assistant
 
-from newsdesk.settings import Settings
+from newsdesk.settings import GateSettings
 
 
 def run_evaluation(
@@ -60,7 +60,7 @@ def evaluate(
     assistants: Sequence[Assistant],
     questions: Sequence[EvalQuestion],
     dataset: str,
-    settings: Settings,
+    thresholds: GateSettings,
     judge: LlmJudge | None = None,
 ) -> dict:
     """The whole evaluation of one set over one or more engines: figures overall, per type and per
@@ -74,5 +74,5 @@ def evaluate(
         "judge": judge.name if judge else None,
         **aggregate(results),
     }
-    summary["gate"] = gate(summary, settings)
+    summary["gate"] = gate(summary, thresholds)
     return summary

@@ -92,7 +92,7 @@ class NearDuplicateIndex:
     memory (`_pending`) and written with the batch (`save`), inside the store's write lock, so the database
     is only written in short transactions that another writer never has to wait long for."""
 
-    def __init__(self, path: Path, store: ArticleStore, threshold: float = 0.8) -> None:
+    def __init__(self, path: Path, store: ArticleStore, threshold: float) -> None:
         self.path = path
         self.store = store
         self.threshold = threshold

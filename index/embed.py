@@ -120,7 +120,8 @@ def check_store_encoder(store: ArticleStore, encoder: str, writing: bool) -> Non
     else:
         message = (
             f"this store's vectors were made with the {setting!r} encoder but the configured encoder is "
-            f"{encoder!r}; set encoder = {setting!r} (NEWSDESK_ENCODER={setting}) or use a new store"
+            f"{encoder!r}; set [ingest] encoder = {setting!r} (NEWSDESK_INGEST__ENCODER={setting}) "
+            "or use a new store"
         )
     if writing:
         raise EncoderMismatch(message)

@@ -20,15 +20,16 @@ from newsdesk.index.dedupe import NearDuplicateIndex, minhash, story_text
 from newsdesk.index.heap import release_free_heap
 from newsdesk.index.metadata import extract_metadata
 from newsdesk.index.models import Article, IngestError, IngestReport, RawDocument
-from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents
+from newsdesk.index.read import UnreadableSource, read_documents
 from newsdesk.index.read.limits import MAX_ARTICLE_MB
 from newsdesk.index.repeated_lines import RepeatedLines, source_group
 from newsdesk.index.store import ArticleStore
 from newsdesk.index.writers import StoreWriters
 
+from newsdesk.settings import FieldMapping
+
 # Called after each batch with (articles read so far, characters of text read so far).
 ProgressCallback = Callable[[int, int], None]
-BATCH_ARTICLES = 64  # articles embedded and written together: one encoder call, a few Chroma calls
 # Vectors of recent chunk texts kept for reuse across batches (a wire paragraph many stories share).
 # Bounded, so memory stays flat: 4096 × 384 float32 ≈ 6 MB. Kept as float32 arrays, not the encoder's
 # lists of Python floats (32 bytes a number: 50 MB once full, most of an ingest's Python heap).
@@ -74,9 +75,10 @@ class Ingestor:
         embedder: BaseEmbedding,
         fields: FieldMapping | None = None,
         on_change: Callable[[set[str]], None] | None = None,
-        batch_articles: int = BATCH_ARTICLES,
+        *,
+        batch_articles: int,
+        repeated_line_articles: int,
         duplicates: NearDuplicateIndex | None = None,
-        repeated_line_articles: int = 4,
         max_article_mb: float = MAX_ARTICLE_MB,
         writers: StoreWriters | None = None,
     ) -> None:
@@ -87,6 +89,7 @@ class Ingestor:
         # Called once after a run that changed the store, with the ids of the articles it wrote: derived
         # indexes (BM25) follow it.
         self.on_change = on_change
+        # Articles embedded and written together: one encoder call, a few Chroma calls.
         self.batch_articles = batch_articles
         self.duplicates = duplicates
         # Lines seen in this many articles of one outlet (or folder) in a run are furniture; 0 = off.

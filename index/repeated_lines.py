@@ -53,7 +53,7 @@ class RepeatedLines:
 
     def __init__(
         self,
-        min_articles: int = 4,
+        min_articles: int,
         min_words: int = 2,
         max_chars: int = 200,
         max_lines: int = MAX_LINES_PER_GROUP,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, get_args
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from newsdesk.components import ENGINES, Components, UnknownEngine
+from newsdesk.components import Components
 from newsdesk.index.embed import encoder_needs_export
 from newsdesk.index.store import ArticleStore, StoreError
 from newsdesk.index.writers import StoreBusy
@@ -22,7 +23,15 @@ from newsdesk.progress import IngestProgress
 from newsdesk.rag.engines.base import EngineUnavailable
 from newsdesk.rag.filters import FilterError, filters_from_flags, merge_filters
 from newsdesk.rag.models import Filters
-from newsdesk.settings import ConfigFileError, Settings, load_settings
+from newsdesk.settings import (
+    ConfigFileError,
+    DeprecatedSettingName,
+    EngineName,
+    Settings,
+    engine_name,
+    env_name,
+    load_settings,
+)
 
 app = typer.Typer(
     name="newsdesk",
@@ -35,16 +44,45 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 StoreOption = Annotated[
-    Path | None, typer.Option("--store", help="Data directory [env NEWSDESK_STORE].", show_default=False)
+    Path | None,
+    typer.Option("--store", help=f"Data directory (env {env_name('store', 'path')}).", show_default=False),
 ]
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="TOML config file [env NEWSDESK_CONFIG].", show_default=False)
+    Path | None, typer.Option("--config", help="TOML config file (env NEWSDESK_CONFIG).", show_default=False)
 ]
 ChromaOption = Annotated[
     str | None,
-    typer.Option("--chroma-url", help="Chroma server URL [env NEWSDESK_CHROMA_URL].", show_default=False),
+    typer.Option(
+        "--chroma-url",
+        help=f"Chroma server URL (env {env_name('store', 'chroma_url')}).",
+        show_default=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+AuthFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--auth-file",
+        help=f'Require a login: a file whose first line is "user:pass" (or env {env_name("serve", "auth")}).',
+        show_default=False,
+    ),
+]
+TopKOption = Annotated[
+    int | None,
+    typer.Option(
+        "--top-k",
+        help=f"Chunks to retrieve (env {env_name('retrieval', 'top_k')}).",
+        show_default=False,
+    ),
+]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help=f"Answer engine: {', '.join(get_args(EngineName))} (env {env_name('engine', 'mode')}).",
+        show_default=False,
+    ),
+]
 
 
 SinceOption = Annotated[
@@ -87,17 +125,45 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def store_flags(store: Path | None, chroma_url: str | None) -> dict[str, Any]:
+    """The --store and --chroma-url flags as the `store` settings group."""
+    return {"path": store, "chroma_url": chroma_url}
+
+
 def settings_from(config: Path | None, **flags: Any) -> Settings:
-    """Settings from every source, with user mistakes turned into one clear line."""
+    """Settings from every source (`flags` by group, as `load_settings` takes them), with user mistakes
+    turned into one clear line, and one line for each deprecated setting name used."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecatedSettingName)
+        try:
+            settings: Settings | None = load_settings(config, **flags)
+            problem = ""
+        except ConfigFileError as error:
+            settings, problem = None, str(error)
+        except ValidationError as error:
+            settings, problem = (
+                None,
+                "invalid setting: "
+                + "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
+                ),
+            )
+    for warning in caught:
+        if issubclass(warning.category, DeprecatedSettingName):
+            err.print(f"newsdesk: {warning.message}", highlight=False, markup=False)
+        else:  # not ours to word: shown as Python would have shown it
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    if settings is None:
+        fail(problem)
+    return settings
+
+
+def checked_engine(flag: str, name: str) -> EngineName:
+    """An engine name given by `flag`, or exit 2 naming the choices: before any model loads."""
     try:
-        return load_settings(config, **flags)
-    except ConfigFileError as error:
-        fail(str(error))
+        return engine_name(name)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
-        )
-        fail(f"invalid setting: {problems}")
+        fail(f"{flag}: " + "; ".join(e["msg"] for e in error.errors()))
 
 
 def open_store(components: Components) -> ArticleStore:
@@ -110,20 +176,18 @@ def open_store(components: Components) -> ArticleStore:
 
 def announce_encoder_export(components: Components) -> None:
     """One line before the encoder's one-time export, so that a first run's wait is explained."""
-    if encoder_needs_export(components.settings.embed_model, components.settings.encoder):
+    if encoder_needs_export(components.settings.ingest.embed_model, components.settings.ingest.encoder):
         err.print("[dim]Preparing the encoder (first run only, about half a minute)…[/]")
 
 
 def build_assistant(components: Components) -> Any:
-    """The assistant; an unknown engine name, then an unreachable store, fail before any model loads."""
-    name = components.settings.engine
-    if name not in ENGINES:
-        fail(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    """The assistant; an unreachable store, then an unavailable engine, fail before any model loads.
+    (An unknown engine name never gets this far: the settings refuse it.)"""
     open_store(components)
     announce_encoder_export(components)
     try:
         return components.assistant()
-    except (UnknownEngine, EngineUnavailable) as error:
+    except EngineUnavailable as error:
         fail(str(error))
 
 
@@ -153,7 +217,7 @@ def ingest(
 
     Example: newsdesk ingest ~/archive/2016 notes.md "../shared/corpora/reuters/*.json"
     """
-    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    components = Components(settings_from(config, store=store_flags(store, chroma_url)))
     open_store(components)  # first: a Chroma server that is down fails before the tokenizer loads
     announce_encoder_export(components)
     try:
@@ -192,10 +256,8 @@ def _read_questions(path: Path) -> list[QuestionLine]:
 def ask(
     question: Annotated[str | None, typer.Argument(help="The question.", show_default=False)] = None,
     as_json: JsonOption = False,
-    top_k: Annotated[
-        int | None, typer.Option("--top-k", help="Chunks to retrieve.", show_default=False)
-    ] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="Answer engine.", show_default=False)] = None,
+    top_k: TopKOption = None,
+    engine: EngineOption = None,
     questions: Annotated[
         Path | None,
         typer.Option(
@@ -221,11 +283,13 @@ def ask(
     flags = read_filters(since, until, outlet, source)
     batch = _read_questions(questions) if questions else [QuestionLine(question=question or "")]
     components = Components(
-        settings_from(config, store=store, chroma_url=chroma_url, top_k=top_k, engine=engine)
+        settings_from(
+            config, store=store_flags(store, chroma_url), retrieval={"top_k": top_k}, engine={"mode": engine}
+        )
     )
     assistant = build_assistant(components)
     if components.ensure_sample_corpus() is not None:
-        err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store}[/]")
+        err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store.path}[/]")
     for item in batch:
         # A line's own filters win over the flags (see merge_filters).
         filters = merge_filters(item.filters, flags)
@@ -249,10 +313,8 @@ def chat(
     until: UntilOption = None,
     outlet: OutletOption = None,
     source: SourceOption = None,
-    top_k: Annotated[
-        int | None, typer.Option("--top-k", help="Chunks to retrieve.", show_default=False)
-    ] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="Answer engine.", show_default=False)] = None,
+    top_k: TopKOption = None,
+    engine: EngineOption = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     config: ConfigOption = None,
@@ -266,11 +328,13 @@ def chat(
 
     filters = read_filters(since, until, outlet, source)
     components = Components(
-        settings_from(config, store=store, chroma_url=chroma_url, top_k=top_k, engine=engine)
+        settings_from(
+            config, store=store_flags(store, chroma_url), retrieval={"top_k": top_k}, engine={"mode": engine}
+        )
     )
     assistant = build_assistant(components)
     if components.ensure_sample_corpus() is not None:
-        err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store}[/]")
+        err.print(f"[dim]Indexed the bundled sample corpus into {components.settings.store.path}[/]")
     run_chat(assistant, filters, out)
 
 
@@ -298,14 +362,7 @@ def serve(
         str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 7860,
-    auth_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--auth-file",
-            help='Require a login: a file whose first line is "user:pass" [or env NEWSDESK_AUTH].',
-            show_default=False,
-        ),
-    ] = None,
+    auth_file: AuthFileOption = None,
     insecure_no_auth: Annotated[
         bool,
         typer.Option("--insecure-no-auth", help="Serve beyond this machine without a login (not advised)."),
@@ -317,7 +374,7 @@ def serve(
 ) -> None:
     """Open the chat page in the browser, with the /ask and /ingest API for gradio_client.
 
-    Example: NEWSDESK_AUTH=editor:secret newsdesk serve --host 0.0.0.0 --port 7860
+    Example: NEWSDESK_SERVE__AUTH=editor:secret newsdesk serve --host 0.0.0.0 --port 7860
     """
     from newsdesk.ui.guard import is_loopback
 
@@ -325,7 +382,7 @@ def serve(
         # Every user of the machine can read a process's arguments (ps): a password never goes there.
         fail(
             "--auth: a password on the command line is visible to every user of this machine (ps); "
-            "put the login in NEWSDESK_AUTH=user:pass or in a file given with --auth-file"
+            f"put the login in {env_name('serve', 'auth')}=user:pass or in a file given with --auth-file"
         )
     if auth_file is not None:
         try:
@@ -334,14 +391,15 @@ def serve(
             fail(f"--auth-file {auth_file}: cannot read a login from it ({error or 'empty file'})")
     import os
 
-    settings = settings_from(config, store=store, chroma_url=chroma_url, auth=auth)
-    if settings.login() is None and not is_loopback(host) and not insecure_no_auth:
+    settings = settings_from(config, store=store_flags(store, chroma_url), serve={"auth": auth})
+    if settings.serve.login() is None and not is_loopback(host) and not insecure_no_auth:
         fail(
             f"refusing to serve on {host} without a login: anyone who can reach this machine could read and "
-            "change the archive; set NEWSDESK_AUTH=user:pass or --auth-file FILE (or --insecure-no-auth)"
+            f"change the archive; set {env_name('serve', 'auth')}=user:pass or --auth-file FILE "
+            "(or --insecure-no-auth)"
         )
     # Uploads and gradio's cached files stay inside the data directory; read when gradio is imported.
-    os.environ["GRADIO_TEMP_DIR"] = str(settings.store / "gradio-tmp")
+    os.environ["GRADIO_TEMP_DIR"] = str(settings.store.path / "gradio-tmp")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from newsdesk.ui.app import build_app
     from newsdesk.ui.app import serve as serve_app
@@ -351,25 +409,16 @@ def serve(
     build_assistant(components)  # an unknown engine or unreachable store fails before the page starts
     components.ensure_sample_corpus()
     inbox = UploadInbox(
-        settings.store / "uploads", settings.upload_max_mb, received=settings.store / "gradio-tmp"
+        settings.store.path / "uploads",
+        settings.serve.upload_max_mb,
+        received=settings.store.path / "gradio-tmp",
     )
-    page = build_app(components, inbox, run_evaluation=lambda engine: evaluation_markdown(components, engine))
-    login = " (login required)" if settings.auth else " (NO LOGIN: open to anyone who can reach it)"
+    page = build_app(components, inbox)
+    login = " (login required)" if settings.serve.auth else " (NO LOGIN: open to anyone who can reach it)"
     err.print(
-        f"Newsdesk on http://{host}:{port}/" + (login if settings.auth or not is_loopback(host) else "")
+        f"Newsdesk on http://{host}:{port}/" + (login if settings.serve.auth or not is_loopback(host) else "")
     )
     serve_app(page, components, host, port)
-
-
-def evaluation_markdown(components: Components, engine: str) -> str:
-    """The grounding evaluation of the bundled set as a Markdown report: the UI's Evaluation tab."""
-    from newsdesk.eval.dataset import bundled_dataset, load_dataset
-    from newsdesk.eval.report import render_markdown
-    from newsdesk.eval.run import evaluate
-
-    path = bundled_dataset()
-    assistant = components.assistant(engine or None)
-    return render_markdown(evaluate([assistant], load_dataset(path), str(path), components.settings))
 
 
 @app.command()
@@ -383,9 +432,10 @@ def status(
 
     Example: newsdesk status --json
     """
-    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    components = Components(settings_from(config, store=store_flags(store, chroma_url)))
     summary = open_store(components).summary()
-    location = {"store": str(components.settings.store), "chroma_url": components.settings.chroma_url}
+    where = components.settings.store
+    location = {"store": str(where.path), "chroma_url": where.chroma_url}
     if as_json:
         print_json({**summary.model_dump(mode="json"), **location})
         return
@@ -421,7 +471,7 @@ def show(
 
     Example: newsdesk show ~/archive/2016/tehran.txt
     """
-    components = Components(settings_from(config, store=store, chroma_url=chroma_url))
+    components = Components(settings_from(config, store=store_flags(store, chroma_url)))
     articles = open_store(components)
     article = articles.find_article(source)
     if article is None:
@@ -451,7 +501,9 @@ eval_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(eval_app, name="eval")
-GateOption = Annotated[float | None, typer.Option(help="Release gate threshold.", show_default=False)]
+GateOption = Annotated[
+    float | None, typer.Option(help="Release gate threshold (env NEWSDESK_GATE__*).", show_default=False)
+]
 
 
 @eval_app.callback(invoke_without_command=True)
@@ -479,9 +531,7 @@ def evaluate(
         str | None,
         typer.Option("--judge", help="Engine whose LLM second-checks citations.", show_default=False),
     ] = None,
-    top_k: Annotated[
-        int | None, typer.Option("--top-k", help="Chunks to retrieve.", show_default=False)
-    ] = None,
+    top_k: TopKOption = None,
     min_correctness: GateOption = None,
     min_citation_recall: GateOption = None,
     min_citation_precision: GateOption = None,
@@ -510,33 +560,32 @@ def evaluate(
         earlier = load_report(compare_with) if compare_with else None
     except DatasetError as error:
         fail(str(error))
-    names = list(dict.fromkeys(engines or []))
+    names = [checked_engine("--engine", name) for name in dict.fromkeys(engines or [])]
+    referee_engine = checked_engine("--judge", judge) if judge else None
     settings = settings_from(
         config,
-        store=store,
-        chroma_url=chroma_url,
-        top_k=top_k,
-        engine=names[0] if names else None,
-        eval_min_correctness=min_correctness,
-        eval_min_citation_recall=min_citation_recall,
-        eval_min_citation_precision=min_citation_precision,
-        eval_max_unsupported_share=max_unsupported,
-        eval_min_abstention_accuracy=min_abstention_accuracy,
-        eval_min_recall_at_k=min_recall_at_k,
+        store=store_flags(store, chroma_url),
+        retrieval={"top_k": top_k},
+        engine={"mode": names[0] if names else None},
+        gate={
+            "min_correctness": min_correctness,
+            "min_citation_recall": min_citation_recall,
+            "min_citation_precision": min_citation_precision,
+            "max_unsupported_share": max_unsupported,
+            "min_abstention_accuracy": min_abstention_accuracy,
+            "min_recall_at_k": min_recall_at_k,
+        },
     )
     components = Components(settings)
-    for name in [*names, *([judge] if judge else [])]:
-        if name not in ENGINES:
-            fail(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
     assistants = [build_assistant(components)]
     assistants += [components.assistant(name) for name in names[1:]]
     components.ensure_sample_corpus()
     referee = None
-    if judge:
-        referee = LlmJudge.of_engine(components.engine(judge))
+    if referee_engine:
+        referee = LlmJudge.of_engine(components.engine(referee_engine))
         if referee is None:
             err.print(f"[dim]--judge {judge}: this engine has no language model; no second opinion.[/]")
-    summary = evaluate(assistants, questions, str(path), settings, judge=referee)
+    summary = evaluate(assistants, questions, str(path), settings.gate, judge=referee)
     if earlier is not None:
         summary["compare"] = {"against": str(compare_with), **compare(summary, earlier)}
     if report is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, assert_never
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
@@ -28,13 +28,7 @@ from newsdesk.rag.engines.llm import LLMEngine
 from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.retrieve import PassageRetriever
 from newsdesk.rag.verify import CitationCheck
-from newsdesk.settings import Settings
-
-ENGINES = ("extractive", "local", "ollama", "openai")
-
-
-class UnknownEngine(ValueError):
-    pass
+from newsdesk.settings import EngineName, Settings, env_name
 
 
 def sample_corpus_dir() -> Path:
@@ -57,21 +51,22 @@ class Components:
 
     @cached_property
     def store(self) -> ArticleStore:
-        client = open_chroma(self.settings.store, self.settings.chroma_url)
-        return ArticleStore(client, prefix=self.settings.collection_prefix)
+        client = open_chroma(self.settings.store.path, self.settings.store.chroma_url)
+        return ArticleStore(client, prefix=self.settings.store.collection_prefix)
 
     def check_encoder(self, writing: bool) -> None:
         """One store = one encoder: refuse to write, warn when reading, a store built with another."""
-        check_store_encoder(self.store, self.settings.encoder, writing=writing)
+        check_store_encoder(self.store, self.settings.ingest.encoder, writing=writing)
 
     def derived_index_path(self, kind: str) -> Path:
         """Where a derived index (BM25, MinHash) lives: in the local data directory, also in server
         mode, since it is rebuilt from Chroma on demand; one per Chroma server, so an embedded store
         and a server never share one."""
-        name = f"{self.settings.collection_prefix}-{kind}"
-        if self.settings.chroma_url:
-            name += "-" + re.sub(r"[^A-Za-z0-9]+", "-", self.settings.chroma_url).strip("-")
-        return self.settings.store / name
+        store = self.settings.store
+        name = f"{store.collection_prefix}-{kind}"
+        if store.chroma_url:
+            name += "-" + re.sub(r"[^A-Za-z0-9]+", "-", store.chroma_url).strip("-")
+        return store.path / name
 
     @cached_property
     def lexical(self) -> LexicalIndex:
@@ -84,18 +79,19 @@ class Components:
 
     @cached_property
     def embedder(self) -> BaseEmbedding:
-        return load_embedder(self.settings.embed_model, encoder=self.settings.encoder)
+        return load_embedder(self.settings.ingest.embed_model, encoder=self.settings.ingest.encoder)
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        if not self.settings.chroma_url:
+        if not self.settings.store.chroma_url:
             # One writing process at a time on an embedded store (see EmbeddedStoreOwner); readers need no
             # turn: they never write Chroma's files.
-            self._owner = EmbeddedStoreOwner(self.settings.store / "chroma.lock", on_wait=_tell)
+            self._owner = EmbeddedStoreOwner(self.settings.store.path / "chroma.lock", on_wait=_tell)
             self._owner.acquire()
         self.check_encoder(writing=True)
+        ingest = self.settings.ingest
         chunker = ArticleChunker(
-            load_tokenizer(self.settings.embed_model), self.settings.chunk_tokens, self.settings.chunk_overlap
+            load_tokenizer(ingest.embed_model), ingest.chunk_tokens, ingest.chunk_overlap
         )
         return Ingestor(
             self.store,
@@ -103,25 +99,25 @@ class Components:
             self.embedder,
             self.settings.fields,
             on_change=self.lexical.update,
-            batch_articles=self.settings.ingest_batch,
-            repeated_line_articles=self.settings.repeated_line_articles,
+            batch_articles=ingest.batch,
+            repeated_line_articles=ingest.repeated_line_articles,
             writers=StoreWriters(self.derived_index_path("writers"), on_wait=_tell),
             duplicates=NearDuplicateIndex(
                 self.derived_index_path("minhash") / "bands.sqlite3",
                 self.store,
-                threshold=self.settings.duplicate_threshold,
+                threshold=ingest.duplicate_threshold,
             ),
         )
 
-    def engine(self, name: str | None = None) -> AnswerEngine:
-        name = name or self.settings.engine
-        if name not in ENGINES:
-            raise UnknownEngine(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    def engine(self, name: EngineName | None = None) -> AnswerEngine:
+        """The engine `name` (the configured `engine.mode` when None), built once. Names are checked
+        where they are read (the settings, `newsdesk.settings.engine_name`), so every name here is known."""
+        name = name or self.settings.engine.mode
         if name not in self._engines:
             match name:
                 case "extractive":
                     self._engines[name] = ExtractiveEngine(
-                        self.embedder, min_support=self.settings.min_support
+                        self.embedder, min_support=self.settings.engine.min_support
                     )
                 case "local" | "ollama" | "openai":
                     llm, endpoint = self._llm(name)
@@ -129,34 +125,40 @@ class Components:
                         name, llm, self.embedder, endpoint=endpoint, instructions=self.instructions
                     )
                 case _:
-                    raise UnknownEngine(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+                    assert_never(name)
         return self._engines[name]
 
-    def _llm(self, name: str) -> tuple[Any, str]:
+    def _llm(self, name: Literal["local", "ollama", "openai"]) -> tuple[Any, str]:
         """The language model of an LLM engine and where it runs; EngineUnavailable, naming the
         setting or address, when it cannot be used."""
         from newsdesk.rag.engines import llm_backends
 
-        settings = self.settings
+        settings = self.settings.engine
         match name:
             case "local":
-                return llm_backends.local_llm(settings.model)
+                return llm_backends.local_llm(settings.local_model)
             case "ollama":
                 if not settings.ollama_model:
-                    raise EngineUnavailable("ollama engine: NEWSDESK_OLLAMA_MODEL is not set")
+                    raise EngineUnavailable(f"ollama engine: {env_name('engine', 'ollama_model')} is not set")
                 return llm_backends.ollama_llm(settings.ollama_url, settings.ollama_model)
             case _:
                 if not settings.openai_base_url:
-                    raise EngineUnavailable("openai engine: NEWSDESK_OPENAI_BASE_URL is not set")
+                    raise EngineUnavailable(
+                        f"openai engine: {env_name('engine', 'openai_base_url')} is not set"
+                    )
                 return llm_backends.openai_llm(
                     settings.openai_base_url, settings.openai_model, settings.openai_api_key
                 )
 
-    def assistant(self, engine: str | None = None) -> Assistant:
-        chosen = self.engine(engine)  # first: an unknown engine name fails before any model loads
+    def assistant(self, engine: EngineName | None = None) -> Assistant:
+        chosen = self.engine(engine)  # first: an unavailable engine fails before any model loads
         self.check_encoder(writing=False)
         retriever = PassageRetriever(
-            self.store, self.embedder, self.lexical, self.settings.top_k, instructions=self.instructions
+            self.store,
+            self.embedder,
+            self.lexical,
+            self.settings.retrieval.top_k,
+            instructions=self.instructions,
         )
         return Assistant(retriever, chosen, CitationCheck(self.store, self.embedder))
 

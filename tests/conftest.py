@@ -19,7 +19,7 @@ TEHRAN_ARTICLES = {"000_08a30185b96717b7.txt", "003_482dfbd78e828b66.txt"}
 def run_cli(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run `newsdesk ARGS...` as a user would, in a fresh process."""
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
-    environment.pop("NEWSDESK_STORE", None)
+    environment.pop("NEWSDESK_STORE__PATH", None)
     result = subprocess.run(
         [sys.executable, "-m", "newsdesk", *args],
         capture_output=True,
@@ -50,7 +50,7 @@ def components(sample_store: Path):  # type: ignore[no-untyped-def]
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
 
-    return Components(load_settings(store=sample_store))
+    return Components(load_settings(store={"path": sample_store}))
 
 
 @pytest.fixture(scope="session")

@@ -137,7 +137,7 @@ def test_kill_9_at_any_point_of_an_update_then_rerun(
     store = tmp_path / "store"
     shutil.copytree(update_scenario["base"], store)
     start = rows_written(store)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDESK_INGEST_BATCH": "2"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDESK_INGEST__BATCH": "2"}
     process = subprocess.Popen(
         [sys.executable, "-m", "newsdesk", "ingest", "--store", str(store), "--prune", "--json",
          str(update_scenario["folder"])],
@@ -205,7 +205,7 @@ def test_ingests_from_different_threads_share_one_near_duplicate_index(tmp_path:
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
 
-    components = Components(load_settings(store=tmp_path / "store"))
+    components = Components(load_settings(store={"path": tmp_path / "store"}))
     reports: list = []
     errors: list[BaseException] = []
 
@@ -262,8 +262,8 @@ def test_a_reader_never_sees_a_half_swapped_lexical_index(tmp_path: Path) -> Non
 
     store = tmp_path / "store"
     ingest_json(store, *(str(path) for path in sorted((BBC / "politics").glob("*.txt"))[:30]))
-    writer = Components(load_settings(store=store)).lexical
-    reader = Components(load_settings(store=store)).lexical
+    writer = Components(load_settings(store={"path": store})).lexical
+    reader = Components(load_settings(store={"path": store})).lexical
     stop = threading.Event()
     failures: list[BaseException] = []
 
@@ -299,7 +299,7 @@ def test_two_ingests_into_one_embedded_store_take_turns_and_leave_it_whole(tmp_p
     from chromadb.config import Settings as ChromaSettings
 
     store = tmp_path / "store"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDESK_INGEST_BATCH": "8"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDESK_INGEST__BATCH": "8"}
     runs = []
     for section in ("business", "sport"):
         runs.append(

@@ -12,7 +12,7 @@ from tests.conftest import run_cli
 
 def chat(store: Path, lines: str, *flags: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
-    environment.pop("NEWSDESK_STORE", None)
+    environment.pop("NEWSDESK_STORE__PATH", None)
     return subprocess.run(
         [sys.executable, "-m", "newsdesk", "chat", "--store", str(store), *flags],
         input=lines,

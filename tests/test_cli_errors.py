@@ -38,14 +38,17 @@ def test_environment_and_config_file_set_options(tmp_path: Path) -> None:
     from newsdesk.settings import load_settings
 
     config = tmp_path / "newsdesk.toml"
-    config.write_text('top_k = 5\nengine = "extractive"\nstore = "/tmp/from-file"\n', encoding="utf-8")
+    config.write_text(
+        '[retrieval]\ntop_k = 5\n[engine]\nmode = "extractive"\n[store]\npath = "/tmp/from-file"\n',
+        encoding="utf-8",
+    )
     from_file = load_settings(config)
-    assert (from_file.top_k, str(from_file.store)) == (5, "/tmp/from-file")
+    assert (from_file.retrieval.top_k, str(from_file.store.path)) == (5, "/tmp/from-file")
     import os
 
-    os.environ["NEWSDESK_TOP_K"] = "7"
+    os.environ["NEWSDESK_RETRIEVAL__TOP_K"] = "7"
     try:
-        assert load_settings(config).top_k == 7  # environment beats the file
-        assert load_settings(config, top_k=3).top_k == 3  # a flag beats both
+        assert load_settings(config).retrieval.top_k == 7  # environment beats the file
+        assert load_settings(config, retrieval={"top_k": 3}).retrieval.top_k == 3  # a flag beats both
     finally:
-        del os.environ["NEWSDESK_TOP_K"]
+        del os.environ["NEWSDESK_RETRIEVAL__TOP_K"]

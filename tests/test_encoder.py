@@ -70,12 +70,12 @@ def test_encoder_setting_selects_the_class(tmp_path, monkeypatch) -> None:
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
 
-    settings = load_settings(store=tmp_path)
-    assert settings.encoder == "onnx-int8"
+    settings = load_settings(store={"path": tmp_path})
+    assert settings.ingest.encoder == "onnx-int8"
     assert isinstance(Components(settings).embedder, OnnxMiniLMEmbedding)
-    monkeypatch.setenv("NEWSDESK_ENCODER", "torch")
-    torch_settings = load_settings(store=tmp_path)
-    assert torch_settings.encoder == "torch"
+    monkeypatch.setenv("NEWSDESK_INGEST__ENCODER", "torch")
+    torch_settings = load_settings(store={"path": tmp_path})
+    assert torch_settings.ingest.encoder == "torch"
     assert type(Components(torch_settings).embedder).__name__ == "HuggingFaceEmbedding"
     with pytest.raises(UnknownEncoder):
         load_embedder(encoder="fp16")
@@ -87,18 +87,18 @@ def test_one_store_one_encoder(tmp_path, monkeypatch) -> None:
     from newsdesk.components import Components, sample_corpus_dir
     from newsdesk.settings import load_settings
 
-    built = Components(load_settings(store=tmp_path))
+    built = Components(load_settings(store={"path": tmp_path}))
     built.ingestor.ingest([sample_corpus_dir()])
     assert built.store.chunk_collection_metadata()["newsdesk_encoder"] == "onnx-int8:v2"
 
-    monkeypatch.setenv("NEWSDESK_ENCODER", "torch")
-    other = Components(load_settings(store=tmp_path))
+    monkeypatch.setenv("NEWSDESK_INGEST__ENCODER", "torch")
+    other = Components(load_settings(store={"path": tmp_path}))
     with pytest.raises(EncoderMismatch, match="'onnx-int8' encoder"):
         _ = other.ingestor
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         other.check_encoder(writing=False)
-    assert any("NEWSDESK_ENCODER=onnx-int8" in str(w.message) for w in caught)
+    assert any("NEWSDESK_INGEST__ENCODER=onnx-int8" in str(w.message) for w in caught)
 
 
 def test_a_store_from_an_earlier_onnx_recipe_is_not_written_with_the_new_one(tmp_path) -> None:
@@ -107,10 +107,10 @@ def test_a_store_from_an_earlier_onnx_recipe_is_not_written_with_the_new_one(tmp
     from newsdesk.components import Components, sample_corpus_dir
     from newsdesk.settings import load_settings
 
-    built = Components(load_settings(store=tmp_path))
+    built = Components(load_settings(store={"path": tmp_path}))
     built.ingestor.ingest([sample_corpus_dir()])
     # What a store built before recipe v2 recorded: the setting alone.
     built.store.update_chunk_collection_metadata(newsdesk_encoder="onnx-int8")
-    again = Components(load_settings(store=tmp_path))
+    again = Components(load_settings(store={"path": tmp_path}))
     with pytest.raises(EncoderMismatch, match="earlier version of the 'onnx-int8' encoder"):
         _ = again.ingestor

@@ -133,7 +133,7 @@ def test_bad_compare_report_and_unknown_engine_fail_before_any_model_loads(tmp_p
 def test_gate_thresholds_are_settings(tmp_path: Path) -> None:
     result = run_cli("eval", "--store", str(tmp_path / "s"), "--min-citation-recall", "1.5", check=False)
     assert result.returncode == 2
-    assert "eval_min_citation_recall" in result.stderr
+    assert "gate.min_citation_recall" in result.stderr
 
 
 def test_report_page_escapes_every_text() -> None:

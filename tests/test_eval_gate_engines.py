@@ -20,7 +20,10 @@ def test_an_engine_that_invents_cited_facts_fails_the_release_gate(sample_store:
             "openai",
             "--json",
             check=False,
-            env={"NEWSDESK_OPENAI_BASE_URL": server.base_url, "NEWSDESK_OPENAI_MODEL": "inventing"},
+            env={
+                "NEWSDESK_ENGINE__OPENAI_BASE_URL": server.base_url,
+                "NEWSDESK_ENGINE__OPENAI_MODEL": "inventing",
+            },
         )
     assert result.returncode == 1, result.stderr
     summary = json.loads(result.stdout)

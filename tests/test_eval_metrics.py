@@ -132,7 +132,7 @@ def test_an_engine_that_invents_facts_fails_the_gate(components) -> None:  # typ
     assert summary["unsupported_share"] == 1.0
     assert summary["citation_recall"] == 0.0
     assert summary["draft_sentences"] == 8
-    verdict = gate(summary, components.settings)
+    verdict = gate(summary, components.settings.gate)
     assert not verdict["passed"]
     failed = " ".join(verdict["failed"])
     assert "citation_recall" in failed and "unsupported_share" in failed

@@ -163,7 +163,7 @@ def test_date_range_on_reuters_restricts_both_sides(reuters_store: Path) -> None
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
 
-    retriever = Components(load_settings(store=reuters_store)).assistant().retriever
+    retriever = Components(load_settings(store={"path": reuters_store})).assistant().retriever
     question = "What did the company say about prices and production?"
     everything = retriever.retrieve(question, top_k=12)
     assert any(p.published and p.published.month == 10 for p in everything)  # the filter has work to do

@@ -36,7 +36,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     folder = tmp_path_factory.mktemp("bbc")
     for path in sorted((BBC / "business").glob("*.txt"))[:16]:
         shutil.copy(path, folder / path.name)
-    components = Components(load_settings(store=tmp_path_factory.mktemp("store")))
+    components = Components(load_settings(store={"path": tmp_path_factory.mktemp("store")}))
     report = components.ingestor.ingest([folder])
     assert report.added == 16
     return components, folder, report
@@ -102,8 +102,13 @@ def test_bm25_is_stale_after_a_change_of_the_same_size(built) -> None:
     # Another writer (no BM25 rebuild afterwards) replaces a story with an edit of the same length.
     writer = Ingestor(
         components.store,
-        ArticleChunker(load_tokenizer(), components.settings.chunk_tokens, components.settings.chunk_overlap),
+        ArticleChunker(
+            load_tokenizer(),
+            components.settings.ingest.chunk_tokens,
+            components.settings.ingest.chunk_overlap,
+        ),
         components.embedder,
+        batch_articles=components.settings.ingest.batch,
         repeated_line_articles=0,
     )
     story = sorted(folder.glob("*.txt"))[3]

@@ -48,7 +48,7 @@ def test_kill_9_mid_ingest_then_rerun_gives_the_same_store(bbc_folder: Path, tmp
     reference = ingest_json(tmp_path / "reference", str(bbc_folder))
 
     store = tmp_path / "killed"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDESK_INGEST_BATCH": "2"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSDESK_INGEST__BATCH": "2"}
     process = subprocess.Popen(
         [sys.executable, "-m", "newsdesk", "ingest", "--store", str(store), "--json", str(bbc_folder)],
         env=env,
@@ -104,7 +104,7 @@ def test_near_duplicate_is_stored_once_with_its_other_source(bbc_folder: Path, t
     distinct = tmp_path / "other-outlet" / "distinct.txt"
     distinct.write_text((BBC / "sport" / "001.txt").read_text(encoding="utf-8"), encoding="utf-8")
 
-    components = Components(load_settings(store=tmp_path / "store"))
+    components = Components(load_settings(store={"path": tmp_path / "store"}))
     first = components.ingestor.ingest([original])
     second = components.ingestor.ingest([rerun.parent])
     assert first.added == 1
@@ -146,7 +146,7 @@ def test_a_footer_shared_by_many_articles_of_a_folder_is_not_stored(tmp_path: Pa
     for path in sorted((BBC / "tech").glob("*.txt"))[:5]:
         (folder / path.name).write_text(path.read_text(encoding="utf-8") + f"\n{footer}\n", encoding="utf-8")
 
-    components = Components(load_settings(store=tmp_path / "store"))
+    components = Components(load_settings(store={"path": tmp_path / "store"}))
     report = components.ingestor.ingest([folder])
     assert report.added == 5
     for path in folder.glob("*.txt"):

@@ -47,7 +47,9 @@ def _store(root: Path, injected: bool, openai_base_url: str):  # type: ignore[no
     shutil.copytree(SAMPLE_CORPUS, corpus)
     if injected:
         (corpus / "wheat_harvest.txt").write_text(INJECTED_ARTICLE, encoding="utf-8")
-    components = Components(load_settings(store=root / "store", openai_base_url=openai_base_url))
+    components = Components(
+        load_settings(store={"path": root / "store"}, engine={"openai_base_url": openai_base_url})
+    )
     report = components.ingestor.ingest([corpus])
     assert report.documents == (4 if injected else 3) and not report.errors
     return components
@@ -176,7 +178,7 @@ def test_a_paraphrased_order_is_never_the_answer_and_an_honest_mention_is_found(
         f"{HONEST_MENTIONS[0]} The service went live in March, the bank said.\n",
         encoding="utf-8",
     )
-    components = Components(load_settings(store=tmp_path / "store"))
+    components = Components(load_settings(store={"path": tmp_path / "store"}))
     components.ingestor.ingest([corpus])
     assistant = components.assistant()
     capital = assistant.ask("What is the capital of France?")

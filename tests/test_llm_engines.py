@@ -26,7 +26,9 @@ def _components(store: Path, base_url: str, mode: str):  # type: ignore[no-untyp
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
 
-    settings = load_settings(store=store, engine="openai", openai_base_url=base_url, openai_model=mode)
+    settings = load_settings(
+        store={"path": store}, engine={"mode": "openai", "openai_base_url": base_url, "openai_model": mode}
+    )
     return Components(settings)
 
 
@@ -123,7 +125,7 @@ def test_marker_past_the_sources_gets_no_citation(grounded) -> None:  # type: ig
 
 
 def test_cli_streams_the_draft_and_prints_the_verified_answer(sample_store: Path, server) -> None:  # type: ignore[no-untyped-def]
-    env = {"NEWSDESK_OPENAI_BASE_URL": server.base_url, "NEWSDESK_OPENAI_MODEL": "inventing"}
+    env = {"NEWSDESK_ENGINE__OPENAI_BASE_URL": server.base_url, "NEWSDESK_ENGINE__OPENAI_MODEL": "inventing"}
     result = run_cli("ask", "--store", str(sample_store), "--engine", "openai", TEHRAN, env=env)
     assert INVENTED.split()[0] in result.stderr  # the draft streamed as it came
     assert "The archive does not say" in result.stdout and "Geneva" not in result.stdout
@@ -132,20 +134,20 @@ def test_cli_streams_the_draft_and_prints_the_verified_answer(sample_store: Path
 @pytest.mark.parametrize(
     ("engine", "settings", "message"),
     [
-        ("openai", {}, "openai engine: NEWSDESK_OPENAI_BASE_URL is not set"),
+        ("openai", {}, "openai engine: NEWSDESK_ENGINE__OPENAI_BASE_URL is not set"),
         (
             "openai",
             {"openai_base_url": "http://127.0.0.1:9/v1"},
             "openai engine: cannot reach http://127.0.0.1:9/v1/models: connection refused",
         ),
-        ("ollama", {}, "ollama engine: NEWSDESK_OLLAMA_MODEL is not set"),
+        ("ollama", {}, "ollama engine: NEWSDESK_ENGINE__OLLAMA_MODEL is not set"),
         (
             "ollama",
             {"ollama_model": "qwen2.5:0.5b", "ollama_url": "http://127.0.0.1:9"},
             "ollama engine: cannot reach http://127.0.0.1:9/api/version: connection refused",
         ),
         # "no such GGUF file", or "llama-cpp-python is not installed" without the `local` extra
-        ("local", {"model": "/nonexistent/model.gguf"}, "local engine: "),
+        ("local", {"local_model": "/nonexistent/model.gguf"}, "local engine: "),
     ],
 )
 def test_unusable_engine_is_one_clear_error(
@@ -156,7 +158,7 @@ def test_unusable_engine_is_one_clear_error(
     from newsdesk.components import Components
     from newsdesk.settings import Settings
 
-    components = Components(Settings(store=tmp_path / "store", engine=engine, **settings))
+    components = Components(Settings(store={"path": tmp_path / "store"}, engine={"mode": engine, **settings}))
     with pytest.raises(EngineUnavailable) as raised:
         components.assistant()
     assert str(raised.value).startswith(message)
@@ -164,7 +166,7 @@ def test_unusable_engine_is_one_clear_error(
 
 
 def test_cli_reports_an_unreachable_server_in_one_line(tmp_path: Path) -> None:
-    env = {"NEWSDESK_OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    env = {"NEWSDESK_ENGINE__OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
     result = run_cli(
         "ask", "--store", str(tmp_path / "s"), "--engine", "openai", TEHRAN, check=False, env=env
     )

@@ -27,7 +27,7 @@ def local(sample_store: Path):  # type: ignore[no-untyped-def]
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
 
-    return Components(load_settings(store=sample_store, engine="local"))
+    return Components(load_settings(store={"path": sample_store}, engine={"mode": "local"}))
 
 
 def _quotes_are_verbatim(components, answer) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from newsdesk.index.ingest import prepare_article
 from newsdesk.index.models import RawDocument
-from newsdesk.index.read import FieldMapping, UnreadableSource, read_documents, read_file
+from newsdesk.index.read import UnreadableSource, read_documents, read_file
 
+from newsdesk.settings import FieldMapping
 from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA, run_cli
 
 REUTERS = SHARED_CORPORA / "reuters" / "reuters-000.json"

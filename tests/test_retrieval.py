@@ -11,7 +11,7 @@ from tests.conftest import SHARED_CORPORA, run_cli
 
 
 def test_lexical_index_is_built_beside_the_store_and_current(components) -> None:  # type: ignore[no-untyped-def]
-    assert components.lexical.directory.is_relative_to(components.settings.store)
+    assert components.lexical.directory.is_relative_to(components.settings.store.path)
     assert components.lexical.is_current()
 
 
@@ -20,7 +20,7 @@ def test_lexical_index_missing_is_rebuilt_on_demand(sample_store: Path, tmp_path
     from newsdesk.settings import load_settings
 
     # A copy of the sample store: the session's store and its index stay as the other tests expect them.
-    components = Components(load_settings(store=shutil.copytree(sample_store, tmp_path / "store")))
+    components = Components(load_settings(store={"path": shutil.copytree(sample_store, tmp_path / "store")}))
     shutil.rmtree(components.lexical.directory)
     assert not components.lexical.is_current()
     retriever = components.lexical.retriever(5)
@@ -117,7 +117,7 @@ def test_the_archive_catalog_follows_writes_to_the_store(tmp_path: Path) -> None
     from newsdesk.components import Components
     from newsdesk.settings import load_settings
 
-    components = Components(load_settings(store=tmp_path / "store"))
+    components = Components(load_settings(store={"path": tmp_path / "store"}))
     first, second = (SHARED_CORPORA / "bbc" / "tech" / name for name in ("001.txt", "002.txt"))
     components.ingestor.ingest([first])
     retriever = components.assistant().retriever

@@ -21,7 +21,7 @@ def test_ingest_ask_and_reingest_through_a_chroma_server(chroma_url: str, tmp_pa
     answer = json.loads(
         run_cli(
             "ask", "--store", str(local), "--json", "Who met in Tehran and when?",
-            env={"NEWSDESK_CHROMA_URL": chroma_url},
+            env={"NEWSDESK_STORE__CHROMA_URL": chroma_url},
         ).stdout
     )  # fmt: skip
     assert not answer["abstained"]

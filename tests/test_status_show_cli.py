@@ -11,7 +11,7 @@ from tests.conftest import SAMPLE_CORPUS, run_cli
 
 ARTICLE_004 = SAMPLE_CORPUS / "004_92eb43aadcb4a738.txt"
 # A model directory that does not exist: a command that loads the embedding model fails with it.
-NO_MODEL = {"NEWSDESK_EMBED_MODEL": "/nonexistent/embedding-model"}
+NO_MODEL = {"NEWSDESK_INGEST__EMBED_MODEL": "/nonexistent/embedding-model"}
 
 
 def test_status_reports_counts_outlets_dates_and_last_ingest(sample_store: Path) -> None:

@@ -206,8 +206,8 @@ def test_a_malformed_login_setting_is_refused_with_its_name() -> None:
     from newsdesk.settings import load_settings
 
     with pytest.raises(ValidationError, match=r'auth\n.*expected "user:pass"'):
-        load_settings(auth="editor-without-password")
-    assert load_settings(auth="editor:pa:ss").login() == ("editor", "pa:ss")
+        load_settings(serve={"auth": "editor-without-password"})
+    assert load_settings(serve={"auth": "editor:pa:ss"}).serve.login() == ("editor", "pa:ss")
 
 
 def _citation(article: Path, quote: str, marker: int = 1) -> tuple[Citation, str]:

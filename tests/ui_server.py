@@ -36,9 +36,9 @@ def newsdesk_server(
     it: never on the command line); yield its URL once the page answers."""
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    env.pop("NEWSDESK_AUTH", None)
+    env.pop("NEWSDESK_SERVE__AUTH", None)
     if login is not None:
-        env["NEWSDESK_AUTH"] = ":".join(login)
+        env["NEWSDESK_SERVE__AUTH"] = ":".join(login)
     with server_process(
         [sys.executable, "-m", "newsdesk", "serve", "--store", str(store), "--port", str(port), *args],
         store.parent / f"{store.name}-serve-{port}.log",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import gradio as gr
 from fastapi import Depends
@@ -14,12 +14,11 @@ from newsdesk.index.models import IngestReport
 from newsdesk.index.read import iter_source_files
 from newsdesk.ui.archive import UPLOAD_SUFFIXES, UploadInbox, ingest_uploads, report_markdown, status_markdown
 from newsdesk.ui.chat import BadRequest, ChatService, parse_filters
+from newsdesk.ui.evaluation import evaluation_markdown
 from newsdesk.ui.guard import LoginGuard
 
-from newsdesk.components import ENGINES, Components
-
-Evaluation = Callable[[str], str]
-"""engine name → the grounding evaluation's report as Markdown."""
+from newsdesk.components import Components
+from newsdesk.settings import EngineName
 
 PAGE_CSS = """
 .nd-notice { padding: .5em .8em; border-radius: 6px; margin-bottom: .6em; font-weight: 600; }
@@ -73,14 +72,11 @@ def _answer_api(service: ChatService) -> Callable[..., dict]:
     return ask
 
 
-def build_app(
-    components: Components, inbox: UploadInbox, run_evaluation: Evaluation | None = None
-) -> gr.Blocks:
-    """The page over `components`; uploads go through `inbox`; the Evaluation tab runs
-    `run_evaluation` (the tab says it is unavailable when None)."""
+def build_app(components: Components, inbox: UploadInbox) -> gr.Blocks:
+    """The page over `components`; uploads go through `inbox`."""
     settings = components.settings
     service = ChatService(components)
-    location = settings.chroma_url or str(settings.store)
+    location = settings.store.chroma_url or str(settings.store.path)
 
     def outlet_choices() -> list[str]:
         return list(components.store.summary().outlets)
@@ -140,9 +136,11 @@ def build_app(
         )
 
     def evaluate(engine: str) -> str:
-        if run_evaluation is None:
-            return "The grounding evaluation is not available in this installation."
-        return run_evaluation(engine)
+        try:
+            name = service.engine(engine)
+        except BadRequest as error:
+            raise gr.Error(str(error)) from error
+        return evaluation_markdown(components, name)
 
     with gr.Blocks(title="Newsdesk") as app:
         gr.Markdown("# Newsdesk\nAsk the archive. Every sentence of an answer cites its article.")
@@ -167,8 +165,10 @@ def build_app(
                         wrap_lines=True,
                     )
             with gr.Column(scale=1, min_width=240):
-                engine = gr.Dropdown(list(ENGINES), value=settings.engine, label="Engine")
-                top_k = gr.Slider(1, 50, value=settings.top_k, step=1, label="Passages retrieved (top-k)")
+                engine = gr.Dropdown(list(get_args(EngineName)), value=settings.engine.mode, label="Engine")
+                top_k = gr.Slider(
+                    1, 50, value=settings.retrieval.top_k, step=1, label="Passages retrieved (top-k)"
+                )
                 date_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD")
                 date_to = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD")
                 outlets = gr.Dropdown(
@@ -231,10 +231,10 @@ def build_app(
 def serve(app: gr.Blocks, components: Components, host: str, port: int) -> None:
     """Serve `app` until interrupted: a queue in front of the one loaded model, and with a login, the
     login wall of ui/guard.py in front of every route (rate-limited attempts, no route left open)."""
-    settings = components.settings
+    settings = components.settings.serve
     login = settings.login()
     guard = LoginGuard(login) if login else None
-    app.queue(default_concurrency_limit=settings.serve_concurrency).launch(
+    app.queue(default_concurrency_limit=settings.concurrency).launch(
         server_name=host,
         server_port=port,
         auth=guard.check if guard else None,

@@ -18,6 +18,7 @@ from newsdesk.ui.cards import answer_message_html, escape_text
 from pydantic import ValidationError
 
 from newsdesk.components import Components
+from newsdesk.settings import EngineName, engine_name
 
 Message = dict[str, Any]
 """A gr.Chatbot message: {"role": "user" | "assistant", "content": str}."""
@@ -66,15 +67,20 @@ class ChatService:
         self._assistants: dict[str, Assistant] = {}
         self._lock = threading.Lock()
 
+    def engine(self, engine: str | None) -> EngineName:
+        """The engine a control or API parameter names (the configured one when empty); BadRequest
+        naming the choices when it is not one."""
+        try:
+            return engine_name((engine or "").strip() or self.components.settings.engine.mode)
+        except ValidationError as error:
+            raise BadRequest("; ".join(e["msg"] for e in error.errors())) from error
+
     def assistant(self, engine: str | None) -> Assistant:
         """The assistant of `engine` (the configured one when empty), built once and shared."""
-        name = (engine or "").strip() or self.components.settings.engine
+        name = self.engine(engine)
         with self._lock:  # concurrent first questions must not load the same model twice
             if name not in self._assistants:
-                try:
-                    self._assistants[name] = self.components.assistant(name)
-                except ValueError as error:  # UnknownEngine
-                    raise BadRequest(str(error)) from error
+                self._assistants[name] = self.components.assistant(name)
             return self._assistants[name]
 
     def ask(

@@ -1,7 +1,7 @@
 """Step 1: find the files a user names and read the articles in them, one at a time.
 
 `.txt`/`.md` files are one article each; `.html`/`.htm` pages give their main text (trafilatura);
-`.json`, `.jsonl` and `.csv` files hold one article per record (see `FieldMapping`); `.zip`
+`.json`, `.jsonl` and `.csv` files hold one article per record (see `newsdesk.settings.FieldMapping`); `.zip`
 archives hold any of these. `read_documents` is a generator: a corpus of any size passes through
 one article at a time, and every problem comes out as an `UnreadableSource` in the same stream.
 """
@@ -17,12 +17,13 @@ from newsdesk.index.read.discover import iter_source_files
 from newsdesk.index.read.errors import UnreadableSource
 from newsdesk.index.read.formats import ARCHIVE_SUFFIXES, SUPPORTED_SUFFIXES, read_document_bytes
 from newsdesk.index.read.limits import MAX_ARTICLE_MB, MAX_FILE_BYTES, article_too_large, too_large
-from newsdesk.index.read.records import FieldMapping, RecordResult
+from newsdesk.index.read.records import RecordResult
+
+from newsdesk.settings import FieldMapping
 
 __all__ = [
     "MAX_FILE_BYTES",
     "SUPPORTED_SUFFIXES",
-    "FieldMapping",
     "RecordResult",
     "UnreadableSource",
     "iter_source_files",

@@ -9,7 +9,9 @@ from pathlib import Path, PurePosixPath
 from newsdesk.index.read.errors import UnreadableSource
 from newsdesk.index.read.formats import DOCUMENT_SUFFIXES, read_document_bytes
 from newsdesk.index.read.limits import too_large
-from newsdesk.index.read.records import FieldMapping, RecordResult
+from newsdesk.index.read.records import RecordResult
+
+from newsdesk.settings import FieldMapping
 
 
 def _is_member_article(info: zipfile.ZipInfo) -> bool:

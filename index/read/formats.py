@@ -9,7 +9,9 @@ from newsdesk.index.models import RawDocument
 from newsdesk.index.read.decode import decode_text
 from newsdesk.index.read.errors import UnreadableSource
 from newsdesk.index.read.html import read_html
-from newsdesk.index.read.records import FieldMapping, RecordResult, read_csv, read_json, read_jsonl
+from newsdesk.index.read.records import RecordResult, read_csv, read_json, read_jsonl
+
+from newsdesk.settings import FieldMapping
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})

@@ -1,4 +1,5 @@
-"""JSON, JSONL and CSV files: each record is one article, read through a configurable field mapping.
+"""JSON, JSONL and CSV files: each record is one article, read through a configurable field mapping
+(`FieldMapping`, a settings model: the `[fields]` table of the config file).
 
 Records are yielded one at a time. A JSON array is walked element by element with
 `JSONDecoder.raw_decode`, so the parsed records of a large file never sit in memory together.
@@ -18,7 +19,8 @@ from typing import Any
 from newsdesk.index.models import RawDocument, StatedMetadata
 from newsdesk.index.read.decode import decode_text, refuse_nul
 from newsdesk.index.read.errors import UnreadableSource
-from pydantic import BaseModel, Field
+
+from newsdesk.settings import FieldMapping
 
 RecordResult = RawDocument | UnreadableSource
 
@@ -26,26 +28,6 @@ _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
 _LABEL_SEPARATORS = re.compile(r"[;,|]")
 # News bodies can be longer than csv's default 128 KB field limit; a file is at most 50 MB anyway.
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
-
-
-class FieldMapping(BaseModel):
-    """Which field of a record holds what. The defaults read ../shared/corpora/reuters/*.json as is.
-
-    A field that a record lacks is simply absent from its metadata; only the body is required.
-    """
-
-    title: str = "title"
-    body: str = "body"
-    date: str = "date"
-    places: str = "places"
-    topics: str = "topics"
-    id: str = "id"
-    url: str = "url"
-    outlet: str = "outlet"
-    default_outlet: str | None = Field(
-        default=None,
-        description='Outlet of records with no outlet field, e.g. "Reuters" for the Reuters corpus.',
-    )
 
 
 def _text(value: Any) -> str | None:

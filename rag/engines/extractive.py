@@ -53,7 +53,7 @@ class ExtractiveEngine(AnswerEngine):
     def __init__(
         self,
         embedder: BaseEmbedding,
-        min_support: float = 0.45,
+        min_support: float,
         max_sentences: int = 3,
         per_article: int = 2,
         relative_cutoff: float = 0.8,

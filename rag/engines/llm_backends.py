@@ -41,7 +41,7 @@ def openai_llm(base_url: str, model: str | None, api_key: str | None) -> tuple[L
         # A llama.cpp server or LM Studio serves one model: use it when the user named none.
         served = response.json().get("data", []) if response.is_success else []
         if len(served) != 1:
-            raise EngineUnavailable("openai engine: NEWSDESK_OPENAI_MODEL is not set")
+            raise EngineUnavailable("openai engine: NEWSDESK_ENGINE__OPENAI_MODEL is not set")
         model = str(served[0]["id"])
     llm = OpenAILike(
         model=model,
@@ -101,7 +101,7 @@ def local_llm(model_path: str | None) -> tuple[LLM, str]:
     if model_path:
         path = Path(model_path).expanduser()
         if not path.is_file():
-            raise EngineUnavailable(f"local engine: {path}: no such GGUF file (NEWSDESK_MODEL)")
+            raise EngineUnavailable(f"local engine: {path}: no such GGUF file (NEWSDESK_ENGINE__LOCAL_MODEL)")
     else:
         try:
             path = packaged_model_path()
