@@ -86,7 +86,7 @@ class StandInStore:
 
 def reuters_articles(limit: int | None = None) -> list[list[Chunk]]:
     """Every Reuters record cleaned and chunked as an ingest does, one list of chunks an article."""
-    settings = load_settings()
+    settings = load_settings().ingest
     chunker = ArticleChunker(
         load_tokenizer(settings.embed_model), settings.chunk_tokens, settings.chunk_overlap
     )

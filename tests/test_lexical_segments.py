@@ -234,7 +234,7 @@ def test_an_ingest_adding_and_pruning_articles_updates_by_delta(tmp_path: Path) 
     stories = sorted((BBC / "sport").glob("*.txt"))[:62]
     for path in stories[:60]:
         shutil.copy(path, folder / path.name)
-    components = Components(load_settings(store=tmp_path / "store"))
+    components = Components(load_settings(store={"path": tmp_path / "store"}))
     components.ingestor.ingest([folder])
     lexical = components.lexical
     base = json.loads((lexical.directory / "newsdesk-stamp.json").read_text())
