@@ -13,6 +13,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 
 from newsdesk.components import Components
@@ -121,7 +122,8 @@ def read_filters(
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    # Escaped: a message may hold "[retrieval]" or a path with brackets, which rich would take for markup.
+    err.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 

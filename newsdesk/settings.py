@@ -9,6 +9,7 @@ Precedence, lowest first: defaults < config file (TOML, a table per group) < env
 from __future__ import annotations
 
 import os
+import tomllib
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +33,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings.exceptions import SettingsError
 
 DEFAULT_CONFIG_FILE = Path("newsdesk.toml")
 ENV_PREFIX = "NEWSDESK_"
@@ -294,13 +296,24 @@ class LegacyEnvironment(PydanticBaseSettingsSource):
         return values
 
 
+class ConfigFileError(ValueError):
+    """A settings source cannot be read: the config file is missing, not a file, not UTF-8, not TOML or names
+    a setting that does not exist, or an environment variable's value cannot be parsed. The message is one
+    line naming the file or variable and the reason."""
+
+
 class GroupedTomlFile(TomlConfigSettingsSource):
     """The config file: a table per group (`[retrieval] top_k = 12`). Flat keys of earlier releases at
     the top (`top_k = 12`, `store = "..."`) are moved into their group, one warning per key; a key
     given both ways keeps the table's value."""
 
     def _read_file(self, file_path: Path) -> dict[str, Any]:
-        data = super()._read_file(file_path)
+        try:
+            data = super()._read_file(file_path)
+        except UnicodeDecodeError as error:
+            raise ConfigFileError(f"{file_path}: not UTF-8 text (byte {error.start})") from error
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigFileError(f"{file_path}: not valid TOML: {error}") from error
         for name, (group, field) in LEGACY_NAMES.items():
             # `store` and `engine` are group names now: their table is new, a scalar is the old spelling.
             if name not in data or (name == group and isinstance(data[name], dict)):
@@ -314,7 +327,24 @@ class GroupedTomlFile(TomlConfigSettingsSource):
             table = data.setdefault(group, {})
             if isinstance(table, dict):
                 table.setdefault(field, value)
+        _refuse_unknown(data, file_path)
         return data
+
+
+def _refuse_unknown(data: Mapping[str, Any], file_path: Path) -> None:
+    """ConfigFileError for a key the settings do not have: a misspelt setting must not be silently ignored."""
+    groups = Settings.model_fields
+    for key, value in data.items():
+        if key not in groups:
+            raise ConfigFileError(f"{file_path}: unknown setting {key!r}; the groups are {', '.join(groups)}")
+        model = groups[key].annotation
+        if isinstance(value, Mapping) and isinstance(model, type) and issubclass(model, BaseModel):
+            for field in value:
+                if field not in model.model_fields:
+                    known = ", ".join(model.model_fields)
+                    raise ConfigFileError(
+                        f"{file_path}: unknown setting {field!r} under [{key}]; known: {known}"
+                    )
 
 
 class Settings(BaseSettings):
@@ -351,10 +381,6 @@ class Settings(BaseSettings):
         )
 
 
-class ConfigFileError(ValueError):
-    """The config file named by the user is missing or unreadable."""
-
-
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` without the Nones (flags not given), nested groups included, and without empty groups."""
     given: dict[str, Any] = {}
@@ -378,6 +404,9 @@ def load_settings(config_file: Path | None = None, **groups: Any) -> Settings:
     explicit = config_file or (
         Path(os.environ["NEWSDESK_CONFIG"]) if os.environ.get("NEWSDESK_CONFIG") else None
     )
+    for candidate in (explicit, DEFAULT_CONFIG_FILE):
+        if candidate is not None and candidate.is_dir():
+            raise ConfigFileError(f"{candidate}: a directory, not a config file")
     if explicit is not None and not explicit.is_file():
         raise ConfigFileError(f"{explicit}: config file not found")
     path = explicit or (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None)
@@ -387,6 +416,11 @@ def load_settings(config_file: Path | None = None, **groups: Any) -> Settings:
 
     try:
         return _FromFile(**_given(groups))
+    except SettingsError as error:
+        # pydantic-settings says which field and source, not which variable: name the variable.
+        field = str(error).split('"')[1] if '"' in str(error) else "settings"
+        cause = f": {error.__cause__}" if error.__cause__ else ""
+        raise ConfigFileError(f"{ENV_PREFIX.upper()}{field.upper()}: cannot be read{cause}") from error
     except ValueError as error:
         if path is not None and "toml" in type(error).__name__.lower():
             raise ConfigFileError(f"{path}: {error}") from error

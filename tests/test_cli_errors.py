@@ -52,3 +52,35 @@ def test_environment_and_config_file_set_options(tmp_path: Path) -> None:
         assert load_settings(config, retrieval={"top_k": 3}).retrieval.top_k == 3  # a flag beats both
     finally:
         del os.environ["NEWSDESK_RETRIEVAL__TOP_K"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"top_k = 5\n\xff\xfe = 1\n", "not UTF-8 text"),
+        (b"[retrieval]\ntop_kk = 5\n", "unknown setting 'top_kk' under [retrieval]"),
+        (b'colour = "red"\n', "unknown setting 'colour'"),
+        (b"top_k = \n", "not valid TOML"),
+        (None, "a directory, not a config file"),
+    ],
+)
+def test_a_bad_config_file_is_one_line_naming_it(
+    tmp_path: Path, content: bytes | None, expected: str
+) -> None:
+    config = tmp_path / "newsdesk.toml"
+    if content is None:
+        config.mkdir()
+    else:
+        config.write_bytes(content)
+    result = run_cli("status", "--store", str(tmp_path / "store"), "--config", str(config), check=False)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {config}: {expected}")
+
+
+def test_a_malformed_fields_variable_is_one_line_naming_it(tmp_path: Path) -> None:
+    result = run_cli(
+        "status", "--store", str(tmp_path / "store"), env={"NEWSDESK_FIELDS": "{bad"}, check=False
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "NEWSDESK_FIELDS: cannot be read" in result.stderr
