@@ -60,9 +60,9 @@ def phase_ingest(paths: list[str], store: str, encoder: str, chroma_url: str | N
     rebuild = ingestor.on_change
     if rebuild is not None:
 
-        def measured_rebuild() -> None:  # the peak of the batches, before the BM25 index is rebuilt
+        def measured_rebuild(written: set[str]) -> None:  # the peak of the batches, before the BM25 update
             batches_rss.append(peak_rss_mb())
-            rebuild()
+            rebuild(written)
 
         ingestor.on_change = measured_rebuild
     cpu = cpu_seconds()

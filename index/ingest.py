@@ -74,7 +74,7 @@ class Ingestor:
         chunker: ArticleChunker,
         embedder: BaseEmbedding,
         fields: FieldMapping | None = None,
-        on_change: Callable[[], None] | None = None,
+        on_change: Callable[[set[str]], None] | None = None,
         *,
         batch_articles: int,
         repeated_line_articles: int,
@@ -86,7 +86,8 @@ class Ingestor:
         self.chunker = chunker
         self.embedder = embedder
         self.fields = fields or FieldMapping()
-        # Called once after a run that changed the store: derived indexes (BM25) follow it.
+        # Called once after a run that changed the store, with the ids of the articles it wrote: derived
+        # indexes (BM25) follow it.
         self.on_change = on_change
         # Articles embedded and written together: one encoder call, a few Chroma calls.
         self.batch_articles = batch_articles
@@ -98,6 +99,7 @@ class Ingestor:
         # writer that died mid-batch is repaired after (see index/writers.py). None: this process alone.
         self.writers = writers
         self._recent_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._written: set[str] = set()  # the articles this run wrote, for `on_change`
 
     def ingest(
         self, paths: Iterable[Path], progress: ProgressCallback | None = None, prune: bool = False
@@ -120,6 +122,7 @@ class Ingestor:
         self, paths: list[Path], progress: ProgressCallback | None, prune: bool, repair: bool
     ) -> IngestReport:
         changed = False
+        self._written = set()
         if repair:
             # An earlier writer died mid-batch: remove what it left half written before anything else.
             with self._write_lock():
@@ -173,7 +176,7 @@ class Ingestor:
                     self.duplicates.save([])
             changed |= report.pruned > 0
         if changed and self.on_change:
-            self.on_change()
+            self.on_change(self._written)
         report.documents = self.store.count_articles()
         report.chunks = self.store.count_chunks()
         return report
@@ -284,6 +287,7 @@ class Ingestor:
             while len(self._recent_vectors) > REUSED_VECTORS:
                 self._recent_vectors.popitem(last=False)
             self.store.put_articles(planned.chunked)
+            self._written.update(article.doc_id for article, _ in planned.fresh)
             replaced = [old for _, olds in planned.fresh for old in olds]
             self.store.delete_articles(replaced)
             if self.duplicates:

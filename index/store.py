@@ -209,6 +209,29 @@ class ArticleStore:
                 return
             offset += page
 
+    def chunk_ids(self, page: int = 5000) -> list[str]:
+        """The id of every chunk (no text, no metadata), in the order `iter_chunk_nodes` reads them."""
+        ids: list[str] = []
+        while True:
+            result = self._chunks.get(include=[], limit=page, offset=len(ids))
+            ids.extend(result["ids"])
+            if len(result["ids"]) < page:
+                return ids
+
+    def chunk_nodes(self, chunk_ids: list[str]) -> list[BaseNode]:
+        """These chunks as llama-index nodes (text and metadata, no vector), in the order asked; ids no
+        longer stored are left out."""
+        found: dict[str, BaseNode] = {}
+        for start in range(0, len(chunk_ids), self._max_batch):
+            result = self._chunks.get(
+                ids=chunk_ids[start : start + self._max_batch], include=["documents", "metadatas"]
+            )
+            for chunk_id, text, metadata in zip(
+                result["ids"], result["documents"], result["metadatas"], strict=True
+            ):
+                found[chunk_id] = metadata_dict_to_node(dict(metadata), text=text)
+        return [found[chunk_id] for chunk_id in chunk_ids if chunk_id in found]
+
     def chunk_vectors(self, doc_ids: list[str]) -> dict[str, list[float]]:
         """The stored vectors of these articles' chunks, keyed by the text that was embedded (title
         included), so an updated article re-embeds only the chunks whose text changed."""

@@ -102,7 +102,7 @@ class Components:
             chunker,
             self.embedder,
             self.settings.fields,
-            on_change=self.lexical.rebuild,
+            on_change=self.lexical.update,
             batch_articles=ingest.batch,
             repeated_line_articles=ingest.repeated_line_articles,
             writers=StoreWriters(
