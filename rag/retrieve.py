@@ -4,6 +4,7 @@ chunks per article, cut instructions out of the evidence, and gate it on relevan
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import MetadataFilters
 from llama_index.core.vector_stores.utils import build_metadata_filter_fn
+from llama_index.retrievers.bm25 import BM25Retriever
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.store import ArticleStore
 from newsdesk.rag.filters import ArchiveCatalog, metadata_filters, resolve_filters
@@ -66,6 +68,50 @@ class _FilteredDense(BaseRetriever):
         return self._exact.retrieve(query_bundle)
 
 
+class _Derived:
+    """What retrieval derives from one loaded lexical corpus: the catalog of outlets and sources, the
+    metadata columns, and the mask of the last filters (a chat repeats its filters)."""
+
+    def __init__(self, corpus: list[dict]) -> None:
+        self.corpus = corpus
+        self.catalog = ArchiveCatalog(corpus)
+        self._columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._mask: tuple[str, list[int]] | None = None
+        self._lock = threading.Lock()
+
+    def mask(self, filters: Filters) -> list[int]:
+        """1 for each BM25 chunk the (resolved) filters allow. bm25s scores only those (a weight
+        mask), which keeps the lexical side exact under filters where over-fetching could miss rare
+        matches. Computed on arrays of the corpus metadata rather than with llama-index's
+        per-node `build_metadata_filter_fn`, which takes ~0.5 s on 28k chunks; the rule is the same
+        as `metadata_filters` (a missing date never matches)."""
+        key = filters.model_dump_json()
+        with self._lock:
+            if self._mask is not None and self._mask[0] == key:
+                return self._mask[1]
+            published, outlets, sources = self._metadata_columns()
+            allowed = np.ones(len(published), dtype=bool)
+            if filters.date_from:
+                allowed &= published >= int(filters.date_from.strftime("%Y%m%d"))
+            if filters.date_to:
+                allowed &= (published <= int(filters.date_to.strftime("%Y%m%d"))) & (published > 0)
+            if filters.outlets:
+                allowed &= np.isin(outlets, filters.outlets)
+            if filters.sources:
+                allowed &= np.isin(sources, filters.sources)
+            self._mask = (key, allowed.astype(int).tolist())
+            return self._mask[1]
+
+    def _metadata_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._columns is None:
+            self._columns = (
+                np.array([int(m.get("published_int") or 0) for m in self.corpus], dtype=np.int64),
+                np.array([str(m.get("outlet") or "") for m in self.corpus], dtype=object),
+                np.array([str(m.get("source") or "") for m in self.corpus], dtype=object),
+            )
+        return self._columns
+
+
 class PassageRetriever:
     """Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion,
     then at most `per_article` chunks from any one article. Filters restrict both sides."""
@@ -88,25 +134,26 @@ class PassageRetriever:
         self.instructions = instructions
         self.top_k = top_k
         self.per_article = per_article
-        # Derived from the loaded BM25 corpus, so rebuilt only when that index changes (its stamp).
-        self._lexical_stamp: dict | None = None
-        self._catalog = ArchiveCatalog([])
-        self._masks: dict[str, list[int]] = {}
-        self._metadata_columns: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # What is derived from one loaded BM25 index (its catalog, metadata columns and the last filter's
+        # mask), replaced whole when the index changes: `serve` answers in several threads while another
+        # process may publish a new index, and a mask must always line up with the corpus it is used on.
+        self._derived: _Derived | None = None
+        self._derived_lock = threading.Lock()
 
-    def _refresh(self) -> None:
-        stamp = self._lexical.stamp()
-        if stamp != self._lexical_stamp:
-            self._lexical_stamp = stamp
-            self._catalog = ArchiveCatalog(self._lexical.corpus())
-            self._masks = {}
-            self._metadata_columns = None
+    def _derived_of(self, loaded: BM25Retriever | None) -> _Derived:
+        """The state derived from `loaded` (one snapshot of the lexical index), computed once per index."""
+        corpus = loaded.corpus if loaded is not None else []
+        with self._derived_lock:
+            # Compared by identity: the derived state holds the corpus it was made from, and a newly loaded
+            # index is a new corpus object (a content key would cost a pass over 28k entries a question).
+            if self._derived is None or self._derived.corpus is not corpus:
+                self._derived = _Derived(corpus)
+            return self._derived
 
     @property
     def catalog(self) -> ArchiveCatalog:
         """The outlets and sources of the indexed chunks."""
-        self._refresh()
-        return self._catalog
+        return self._derived_of(self._lexical.load()).catalog
 
     def resolve(self, filters: Filters | None) -> Filters | None:
         """The filters in the store's spellings (outlets, sources); None when they restrict nothing."""
@@ -114,44 +161,14 @@ class PassageRetriever:
             return None
         return resolve_filters(filters, self.catalog)
 
-    def _lexical_mask(self, filters: Filters) -> list[int]:
-        """1 for each BM25 chunk the (resolved) filters allow. bm25s scores only those (a weight
-        mask), which keeps the lexical side exact under filters where over-fetching could miss rare
-        matches. Computed on arrays of the corpus metadata rather than with llama-index's
-        per-node `build_metadata_filter_fn`, which takes ~0.5 s on 28k chunks; the rule is the same
-        as `metadata_filters` (a missing date never matches)."""
-        key = filters.model_dump_json()
-        if key not in self._masks:
-            published, outlets, sources = self._columns()
-            allowed = np.ones(len(published), dtype=bool)
-            if filters.date_from:
-                allowed &= published >= int(filters.date_from.strftime("%Y%m%d"))
-            if filters.date_to:
-                allowed &= (published <= int(filters.date_to.strftime("%Y%m%d"))) & (published > 0)
-            if filters.outlets:
-                allowed &= np.isin(outlets, filters.outlets)
-            if filters.sources:
-                allowed &= np.isin(sources, filters.sources)
-            self._masks = {key: allowed.astype(int).tolist()}  # the last one: a chat repeats its filters
-        return self._masks[key]
-
-    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self._metadata_columns is None:
-            corpus = self._lexical.corpus()
-            self._metadata_columns = (
-                np.array([int(m.get("published_int") or 0) for m in corpus], dtype=np.int64),
-                np.array([str(m.get("outlet") or "") for m in corpus], dtype=object),
-                np.array([str(m.get("source") or "") for m in corpus], dtype=object),
-            )
-        return self._metadata_columns
-
     def _fused(self, query: str, k: int, filters: Filters | None) -> list[NodeWithScore]:
         """The dense and lexical hits fused, 4 × k of them: the per-article cap needs candidates beyond k."""
         pool = k * 4
-        resolved = self.resolve(filters)
+        loaded = self._lexical.load()  # one snapshot for the whole question: catalog, mask and scores
+        derived = self._derived_of(loaded)
+        resolved = resolve_filters(filters, derived.catalog) if filters and not filters.is_empty() else None
         conditions = metadata_filters(resolved) if resolved else None
-        self._refresh()
-        mask = self._lexical_mask(resolved) if resolved else None
+        mask = derived.mask(resolved) if resolved else None
         # The wide path fetches 4 × pool hits (fetching costs ~1 ms a hit): worth it when the filter
         # allows at least 40% of the chunks, so that some 50 of them are expected to pass.
         broad = mask is not None and sum(mask) / len(mask) >= 0.4
@@ -161,7 +178,15 @@ class PassageRetriever:
             dense = _FilteredDense(self._index, conditions, pool, wide=pool * 4)
         else:
             dense = self._index.as_retriever(similarity_top_k=pool, filters=conditions)
-        lexical = self._lexical.retriever(pool, weight_mask=mask)
+        lexical = (
+            BM25Retriever(
+                existing_bm25=loaded.bm25,
+                similarity_top_k=min(pool, len(loaded.corpus)),
+                corpus_weight_mask=mask,
+            )
+            if loaded is not None
+            else None
+        )
         if lexical is None:
             return dense.retrieve(query)
         fusion = QueryFusionRetriever(
