@@ -1,39 +1,13 @@
-"""Shared fixtures: the real corpora beside the checkout and stores built with the real CLI."""
+"""Shared fixtures: stores built with the real CLI, the in-process components, a real Chroma server.
+Plain helpers live in tests/fixtures/."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE_CORPUS = REPO / "newsdesk" / "sample_corpus"
-SHARED_CORPORA = REPO.parent / "shared" / "corpora"
-TEHRAN_ARTICLES = {"000_08a30185b96717b7.txt", "003_482dfbd78e828b66.txt"}
-
-
-def run_cli(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run `newsdesk ARGS...` as a user would, in a fresh process."""
-    environment = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
-    environment.pop("NEWSDESK_STORE__PATH", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "newsdesk", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=600,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"newsdesk {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
-    return result
-
-
-def json_lines(output: str) -> list[dict]:
-    return [json.loads(line) for line in output.splitlines() if line.strip()]
+from tests.fixtures.cli import run_cli
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_CORPORA, run_cli
+from tests.fixtures.cli import SHARED_CORPORA, run_cli
 
 BBC = SHARED_CORPORA / "bbc"
 REUTERS = SHARED_CORPORA / "reuters"

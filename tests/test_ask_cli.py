@@ -6,7 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from tests.conftest import SAMPLE_CORPUS, TEHRAN_ARTICLES, json_lines, run_cli
+from tests.fixtures.cli import SAMPLE_CORPUS, TEHRAN_ARTICLES, json_lines, run_cli
 
 ANSWER_FIELDS = {"question", "answer", "abstained", "engine", "citations"}
 CITATION_FIELDS = {"marker", "doc_id", "source", "title", "outlet", "published", "quote", "start", "end"}

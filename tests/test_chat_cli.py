@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.fixtures.cli import run_cli
 
 
 def chat(store: Path, lines: str, *flags: str) -> subprocess.CompletedProcess:

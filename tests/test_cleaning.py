@@ -14,7 +14,7 @@ from newsdesk.index.models import RawDocument
 from newsdesk.index.read import read_file
 from newsdesk.index.repeated_lines import RepeatedLines, source_group
 
-from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA
+from tests.fixtures.cli import SAMPLE_CORPUS, SHARED_CORPORA
 
 BBC = SHARED_CORPORA / "bbc"
 REUTERS = SHARED_CORPORA / "reuters" / "reuters-000.json"

@@ -14,7 +14,7 @@ from newsdesk.rag.models import Filters
 from newsdesk.rag.stated_filters import stated_filters
 from newsdesk.ui.chat import BadRequest, parse_filters
 
-from tests.conftest import run_cli
+from tests.fixtures.cli import run_cli
 
 # Every accepted form: (written, first day, last day, precision).
 FORMS = [

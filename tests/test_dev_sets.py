@@ -8,7 +8,7 @@ import hashlib
 import json
 from functools import cache
 
-from tests.conftest import REPO, SAMPLE_CORPUS, SHARED_CORPORA
+from tests.fixtures.cli import REPO, SAMPLE_CORPUS, SHARED_CORPORA
 
 DEV = REPO / "eval" / "datasets" / "dev"
 

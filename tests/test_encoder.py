@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from tests.conftest import SHARED_CORPORA
+from tests.fixtures.cli import SHARED_CORPORA
 
 BBC = SHARED_CORPORA / "bbc"
 

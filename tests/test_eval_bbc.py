@@ -9,8 +9,8 @@ from pathlib import Path
 from newsdesk.eval.dataset import load_dataset
 
 from newsdesk.settings import GateSettings
-from tests.conftest import REPO, SHARED_CORPORA, run_cli
-from tests.test_eval_cli import independent_correctness
+from tests.fixtures.cli import REPO, SHARED_CORPORA, run_cli
+from tests.fixtures.scoring import independent_correctness
 
 BBC = SHARED_CORPORA / "bbc"
 DATASET = REPO / "eval" / "datasets" / "bbc.jsonl"

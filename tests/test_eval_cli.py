@@ -10,28 +10,8 @@ from pathlib import Path
 from newsdesk.eval.report import render_html
 from newsdesk.eval.score import QuestionResult, aggregate
 
-from tests.conftest import REPO, run_cli
-
-ABSTAINED = "The archive does not say"
-
-
-def independent_correctness(dataset: Path, answers: dict[str, str]) -> float:
-    """The spec's correctness in plain string logic, sharing no code with eval/: an answerable question
-    is correct when the answer is not an abstention and contains, case-insensitively, one alternative
-    of every must_include group; an unanswerable one when the answer is an abstention. Runs of white
-    space compare as one space: the articles hold no-break spaces ("September\\xa012")."""
-    correct = 0
-    rows = [json.loads(line) for line in dataset.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for row in rows:
-        text = answers[row["id"]]
-        abstained = text.startswith(ABSTAINED)
-        if row["answerable"]:
-            lowered = " ".join(text.lower().replace("’", "'").split())
-            groups = row["must_include"]
-            correct += not abstained and all(any(alt.lower() in lowered for alt in group) for group in groups)
-        else:
-            correct += abstained
-    return correct / len(rows)
+from tests.fixtures.cli import REPO, run_cli
+from tests.fixtures.scoring import independent_correctness
 
 
 def test_sample_evaluation_passes_the_gate_and_writes_reports(sample_store: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from newsdesk.eval.dataset import EvalQuestion, load_dataset
 
-from tests.conftest import REPO, SAMPLE_CORPUS, SHARED_CORPORA
+from tests.fixtures.cli import REPO, SAMPLE_CORPUS, SHARED_CORPORA
 
 DATASETS = REPO / "eval" / "datasets"
 CORPUS_OF = {"sample.jsonl": SAMPLE_CORPUS, "bbc.jsonl": SHARED_CORPORA / "bbc"}

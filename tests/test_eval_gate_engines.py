@@ -1,13 +1,14 @@
 """The release gate against an engine that answers from outside the archive: an OpenAI-compatible
-server (tests/fake_openai_server.py, on loopback) that invents facts and cites them with [n] markers."""
+server (tests/fixtures/fake_openai_server.py, on loopback) that invents facts and cites them with [n]
+markers."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
-from tests.fake_openai_server import running_fake_server
+from tests.fixtures.cli import run_cli
+from tests.fixtures.fake_openai_server import running_fake_server
 
 
 def test_an_engine_that_invents_cited_facts_fails_the_release_gate(sample_store: Path) -> None:

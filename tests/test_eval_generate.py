@@ -8,7 +8,7 @@ import pytest
 from newsdesk.eval.dataset import EvalQuestion, load_dataset
 from newsdesk.eval.generate import draft_questions
 
-from tests.conftest import SHARED_CORPORA, json_lines, run_cli
+from tests.fixtures.cli import SHARED_CORPORA, json_lines, run_cli
 
 TECH = SHARED_CORPORA / "bbc" / "tech"
 

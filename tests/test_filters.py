@@ -11,7 +11,7 @@ from newsdesk.rag.filters import FilterError, filters_from_flags
 from newsdesk.rag.models import Filters
 from newsdesk.rag.stated_filters import stated_filters
 
-from tests.conftest import SHARED_CORPORA, json_lines, run_cli
+from tests.fixtures.cli import SHARED_CORPORA, json_lines, run_cli
 
 OUTLETS = ["AFP", "Press TV", "Reuters"]
 PRESS_TV = "004_92eb43aadcb4a738.txt"

@@ -13,7 +13,7 @@ from pathlib import Path
 from newsdesk.index.models import RawDocument
 from newsdesk.index.read import UnreadableSource, read_documents
 
-from tests.conftest import SHARED_CORPORA
+from tests.fixtures.cli import SHARED_CORPORA
 
 BBC = SHARED_CORPORA / "bbc"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import SAMPLE_CORPUS, run_cli
+from tests.fixtures.cli import SAMPLE_CORPUS, run_cli
 
 
 def test_ingest_twice_adds_nothing_the_second_time(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from newsdesk.index.ingest import Ingestor
 from newsdesk.index.lexical import LeanBM25, LexicalIndex
 from newsdesk.index.repeated_lines import RepeatedLines
 
-from tests.conftest import SHARED_CORPORA
+from tests.fixtures.cli import SHARED_CORPORA
 
 BBC = SHARED_CORPORA / "bbc"
 pytestmark = pytest.mark.skipif(not BBC.is_dir(), reason="the BBC corpus is not beside the checkout")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA
-from tests.fake_openai_server import FakeOpenAIServer, running_fake_server
+from tests.fixtures.cli import SAMPLE_CORPUS, SHARED_CORPORA
+from tests.fixtures.fake_openai_server import FakeOpenAIServer, running_fake_server
 
 INJECTED_CLAIM = "The Turkish president said in Ankara that the defence ministers never met in Tehran."
 INJECTED_ARTICLE = f"""Syrian wheat harvest falls for a second year

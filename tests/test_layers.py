@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.fixtures.cli import REPO
 
 # Layer of each part of the package, highest first; `prompts` holds templates only and sits with rag.
 LAYERS = {

@@ -20,7 +20,7 @@ from newsdesk.index.lexical import MAX_DELTAS, MERGE_SHARE, LexicalIndex
 from newsdesk.index.models import RawDocument
 from newsdesk.index.read import read_documents
 
-from tests.conftest import SHARED_CORPORA
+from tests.fixtures.cli import SHARED_CORPORA
 
 REUTERS = SHARED_CORPORA / "reuters" / "reuters-003.json"
 BBC = SHARED_CORPORA / "bbc"

@@ -1,6 +1,7 @@
-"""The openai engine against a real OpenAI-compatible HTTP server on loopback (tests/fake_openai_server.py):
-answers are grounded and cited, invented facts never survive the citation check, tokens stream,
-follow-ups are condensed by the model, and an unusable engine is one clear error line."""
+"""The openai engine against a real OpenAI-compatible HTTP server on loopback
+(tests/fixtures/fake_openai_server.py): answers are grounded and cited, invented facts never survive
+the citation check, tokens stream, follow-ups are condensed by the model, and an unusable engine is one
+clear error line."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
-from tests.fake_openai_server import INVENTED, FakeOpenAIServer, running_fake_server
+from tests.fixtures.cli import run_cli
+from tests.fixtures.fake_openai_server import INVENTED, FakeOpenAIServer, running_fake_server
 
 TEHRAN = "Who met in Tehran and when?"
 TURKISH = "What did the Turkish president say in Ankara?"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEHRAN_ARTICLES
+from tests.fixtures.cli import TEHRAN_ARTICLES
 
 pytestmark = [
     pytest.mark.local,

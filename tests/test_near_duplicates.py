@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.conftest import SHARED_CORPORA, run_cli
+from tests.fixtures.cli import SHARED_CORPORA, run_cli
 
 POLITICS = SHARED_CORPORA / "bbc" / "politics"
 

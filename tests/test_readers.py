@@ -13,7 +13,7 @@ from newsdesk.index.models import RawDocument
 from newsdesk.index.read import UnreadableSource, read_documents, read_file
 
 from newsdesk.settings import FieldMapping
-from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA, run_cli
+from tests.fixtures.cli import SAMPLE_CORPUS, SHARED_CORPORA, run_cli
 
 REUTERS = SHARED_CORPORA / "reuters" / "reuters-000.json"
 STORY = (SAMPLE_CORPUS / "004_92eb43aadcb4a738.txt").read_text(encoding="utf-8")

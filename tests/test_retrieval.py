@@ -7,7 +7,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from tests.conftest import SHARED_CORPORA, run_cli
+from tests.fixtures.cli import SHARED_CORPORA, run_cli
 
 
 def test_lexical_index_is_built_beside_the_store_and_current(components) -> None:  # type: ignore[no-untyped-def]

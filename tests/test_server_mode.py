@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.servers import free_port
-from tests.conftest import SAMPLE_CORPUS, TEHRAN_ARTICLES, run_cli
+from tests.fixtures.cli import SAMPLE_CORPUS, TEHRAN_ARTICLES, run_cli
 
 
 def test_ingest_ask_and_reingest_through_a_chroma_server(chroma_url: str, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from newsdesk.settings import (
     env_name,
     load_settings,
 )
-from tests.conftest import REPO, run_cli
+from tests.fixtures.cli import REPO, run_cli
 
 
 @pytest.fixture(autouse=True)

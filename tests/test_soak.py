@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA, run_cli
-from tests.ui_server import newsdesk_server
+from tests.fixtures.cli import SAMPLE_CORPUS, SHARED_CORPORA, run_cli
+from tests.fixtures.ui_server import newsdesk_server
 
 BBC = SHARED_CORPORA / "bbc"
 LOGIN = ("desk", "soak-test-login")

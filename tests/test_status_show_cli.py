@@ -7,7 +7,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import SAMPLE_CORPUS, run_cli
+from tests.fixtures.cli import SAMPLE_CORPUS, run_cli
 
 ARTICLE_004 = SAMPLE_CORPUS / "004_92eb43aadcb4a738.txt"
 # A model directory that does not exist: a command that loads the embedding model fails with it.

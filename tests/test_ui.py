@@ -17,8 +17,8 @@ from newsdesk.rag.models import Answer, AnswerSentence, Citation
 from newsdesk.ui.archive import UploadInbox
 from newsdesk.ui.cards import answer_message_html, notice_html
 
-from tests.conftest import SAMPLE_CORPUS, SHARED_CORPORA, TEHRAN_ARTICLES, run_cli
-from tests.ui_server import copy_store, newsdesk_server
+from tests.fixtures.cli import SAMPLE_CORPUS, SHARED_CORPORA, TEHRAN_ARTICLES, run_cli
+from tests.fixtures.ui_server import copy_store, newsdesk_server
 
 TEHRAN = "Who met in Tehran and when?"
 UNANSWERABLE = "What did the Turkish foreign minister say in Ankara?"

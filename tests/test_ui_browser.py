@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_CORPUS
-from tests.ui_server import copy_store, newsdesk_server
+from tests.fixtures.cli import SAMPLE_CORPUS
+from tests.fixtures.ui_server import copy_store, newsdesk_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 TEHRAN = "Who met in Tehran and when?"
