@@ -9,6 +9,8 @@ chunks, which the next ingest of that article replaces.
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 import uuid
 from collections import Counter
@@ -54,6 +56,33 @@ class StoreSummary(BaseModel):
 
 class StoreError(RuntimeError):
     """The store cannot be opened or written; the message says where and why."""
+
+
+def is_read_only(data_dir: Path) -> bool:
+    """Whether an existing embedded store cannot be written (a read-only mount, another user's archive)."""
+    chroma = data_dir / "chroma"
+    return chroma.is_dir() and not (
+        os.access(chroma, os.W_OK) and os.access(chroma / "chroma.sqlite3", os.W_OK)
+    )
+
+
+def readable_copy(data_dir: Path, scratch: Path) -> Path:
+    """A writable copy of a read-only embedded store's Chroma files, in `scratch`, made again whenever the
+    store changes (its database's size or time). Chroma cannot open a store it may not write (SQLite's
+    journal and its own bookkeeping write even for reads), so a read-only archive is queried through this."""
+    source = data_dir / "chroma"
+    database = (source / "chroma.sqlite3").stat()
+    stamp = f"{database.st_size}:{database.st_mtime_ns}"
+    marker = scratch / "copied-from.txt"
+    if not (marker.is_file() and marker.read_text(encoding="utf-8") == stamp):
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(source, scratch / "chroma", copy_function=shutil.copyfile)
+        for folder, _, names in os.walk(scratch):  # copytree keeps the folders' read-only modes
+            os.chmod(folder, 0o700)
+            for name in names:
+                os.chmod(os.path.join(folder, name), 0o600)
+        marker.write_text(stamp, encoding="utf-8")
+    return scratch
 
 
 def open_chroma(data_dir: Path, chroma_url: str | None = None) -> ClientAPI:

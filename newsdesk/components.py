@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal, assert_never
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
+from platformdirs import user_cache_path
 
 from newsdesk.index.chunk import ArticleChunker
 from newsdesk.index.dedupe import NearDuplicateIndex
@@ -19,7 +21,7 @@ from newsdesk.index.ingest import Ingestor
 from newsdesk.index.language import load_parser
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.models import IngestReport
-from newsdesk.index.store import ArticleStore, open_chroma
+from newsdesk.index.store import ArticleStore, StoreError, is_read_only, open_chroma, readable_copy
 from newsdesk.index.writers import EmbeddedStoreOwner, StoreWriters
 from newsdesk.rag.assistant import Assistant
 from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable
@@ -51,8 +53,25 @@ class Components:
 
     @cached_property
     def store(self) -> ArticleStore:
-        client = open_chroma(self.settings.store.path, self.settings.store.chroma_url)
+        client = open_chroma(self._data_dir(), self.settings.store.chroma_url)
         return ArticleStore(client, prefix=self.settings.store.collection_prefix)
+
+    @cached_property
+    def read_only(self) -> bool:
+        """An embedded store this user may not write: it is queried through a copy (index.store.readable_copy)
+        and its derived indexes are kept beside that copy."""
+        return self.settings.store.chroma_url is None and is_read_only(self.settings.store.path)
+
+    def _data_dir(self) -> Path:
+        store = self.settings.store
+        if not self.read_only:
+            return store.path
+        scratch = (
+            user_cache_path("newsdesk")
+            / "read-only"
+            / hashlib.sha256(str(store.path).encode()).hexdigest()[:16]
+        )
+        return readable_copy(store.path, scratch)
 
     def check_encoder(self, writing: bool) -> None:
         """One store = one encoder: refuse to write, warn when reading, a store built with another."""
@@ -66,7 +85,7 @@ class Components:
         name = f"{store.collection_prefix}-{kind}"
         if store.chroma_url:
             name += "-" + re.sub(r"[^A-Za-z0-9]+", "-", store.chroma_url).strip("-")
-        return store.path / name
+        return self._data_dir() / name
 
     @cached_property
     def lexical(self) -> LexicalIndex:
@@ -83,6 +102,10 @@ class Components:
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        if self.read_only:
+            raise StoreError(
+                f"{self.settings.store.path}: the store is read-only; it can be queried, not written"
+            )
         if not self.settings.store.chroma_url:
             # One writing process at a time on an embedded store (see EmbeddedStoreOwner); readers need no
             # turn: they never write Chroma's files.

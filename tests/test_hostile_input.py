@@ -4,6 +4,7 @@ user may not read. Each is one clear line naming the file and the reason; every 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -103,3 +104,26 @@ def test_a_folder_or_file_the_user_may_not_read_is_one_line_each(tmp_path: Path)
     assert seen[str(shared / "locked")] == "cannot list folder: permission denied"
     assert seen[str(shared / "private.txt")] == "cannot read: Permission denied"
     assert seen[str(shared / "locked" / "hidden.txt")] == "cannot read: permission denied"
+
+
+def test_a_read_only_archive_can_still_be_queried(sample_store: Path, tmp_path: Path) -> None:
+    """A store the user may not write (a read-only mount, another user's archive; simulated by dropping
+    root's power to write anything): questions and status work, an ingest says why it cannot."""
+    store = tmp_path / "archive"
+    shutil.copytree(sample_store, store)
+    subprocess.run(["chmod", "-R", "a-w", str(store)], check=True)
+    powerless = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
+    def newsdesk(*args: str) -> subprocess.CompletedProcess:
+        command = [*powerless, sys.executable, "-m", "newsdesk", *args]
+        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+    asked = newsdesk("ask", "--store", str(store), "--json", "Who met in Tehran and when?")
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["abstained"] is False
+    status = newsdesk("status", "--store", str(store), "--json")
+    assert json.loads(status.stdout)["documents"] == 3
+    refused = newsdesk("ingest", "--store", str(store), str(BBC / "tech" / "001.txt"))
+    assert refused.returncode == 1 and "the store is read-only" in refused.stderr
+    subprocess.run(["chmod", "-R", "u+w", str(store)], check=True)
