@@ -146,3 +146,39 @@ def test_serve_answers_ten_clients_while_a_cli_ingest_and_uploads_write(tmp_path
             client().predict(question, api_name="/ask")
         end_mb = rss_mb(pid)
         assert end_mb <= start_mb * 1.10, f"server RSS {start_mb:.0f} MB before, {end_mb:.0f} MB after"
+
+
+@pytest.mark.slow
+def test_serve_keeps_answering_while_a_cli_ingest_writes_its_embedded_store(tmp_path: Path) -> None:
+    """The embedded store (no Chroma server): `serve` reads while a CLI ingest of 150 BBC stories writes.
+    No question fails during the ingest, and afterwards the server answers from the new stories."""
+    from gradio_client import Client
+
+    store = tmp_path / "store"
+    run_cli("ingest", "--store", str(store), "--json", "--sample-corpus")
+    batch = tmp_path / "politics"
+    batch.mkdir()
+    for path in sorted((BBC / "politics").glob("*.txt"))[:150]:
+        shutil.copy(path, batch / path.name)
+    with newsdesk_server(store) as url:
+        client = Client(url, verbose=False, download_files=False)
+        client.predict(QUESTIONS[0], api_name="/ask")
+        ingest = subprocess.Popen(
+            [sys.executable, "-m", "newsdesk", "ingest", "--store", str(store), "--json", str(batch)],
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        answered, failures = 0, []
+        while ingest.poll() is None:
+            try:
+                client.predict(QUESTIONS[answered % len(QUESTIONS)], api_name="/ask")
+                answered += 1
+            except Exception as error:
+                failures.append(f"{type(error).__name__}: {error}")
+        _, stderr = ingest.communicate()
+        assert ingest.returncode == 0, stderr
+        assert failures == [] and answered >= 3
+        after = client.predict("What did Tony Blair say about the general election?", api_name="/ask")
+        assert any("/politics/" in citation["source"] for citation in after["citations"])
