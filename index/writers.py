@@ -25,12 +25,13 @@ import fcntl
 import json
 import os
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 _BATCH_LOCK = "batch.lock"
 _MARKER_PREFIX = "writer-"
@@ -161,40 +162,42 @@ class EmbeddedStoreOwner:
     per batch (StoreWriters.batch) instead.
     """
 
+    # The ownership is the process's, not one object's: several components of one process (tests, a server's
+    # threads) share it. So the open, locked files live here, one per store, for the life of the process —
+    # by nature process-wide state, like the flock itself.
+    _held: ClassVar[dict[Path, TextIO]] = {}
+    _held_lock: ClassVar[threading.Lock] = threading.Lock()
+
     def __init__(
         self, lock_file: Path, wait_seconds: float = 600.0, on_wait: Callable[[str], None] | None = None
     ) -> None:
-        self.lock_file = lock_file
+        self.lock_file = lock_file.resolve()
         self.wait_seconds = wait_seconds
         self.on_wait = on_wait
-        self._handle: TextIO | None = None
 
     def acquire(self) -> None:
-        """Become the store's owner, waiting for the current one; StoreBusy after `wait_seconds`."""
-        if self._handle is not None:
-            return
-        self.lock_file.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.lock_file.open("a+")
-        try:
-            _lock_waiting(
-                handle,
-                self.lock_file,
-                self.wait_seconds,
-                self.on_wait,
-                waiting="which is writing this store (an embedded store takes one writing process at a "
-                "time; a Chroma server, --chroma-url, lets several write at once)",
-                busy="has kept this store for writing",
-            )
-        except BaseException:
-            handle.close()
-            raise
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps(_process_description()))
-        handle.flush()
-        self._handle = handle
-
-    def release(self) -> None:
-        if self._handle is not None:
-            self._handle.close()  # closing drops the flock
-            self._handle = None
+        """Become the store's owner (already so when this process is), waiting for another process that
+        is; StoreBusy after `wait_seconds`."""
+        with self._held_lock:
+            if self.lock_file in self._held:
+                return
+            self.lock_file.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.lock_file.open("a+")
+            try:
+                _lock_waiting(
+                    handle,
+                    self.lock_file,
+                    self.wait_seconds,
+                    self.on_wait,
+                    waiting="which is writing this store (an embedded store takes one writing process at a "
+                    "time; a Chroma server, --chroma-url, lets several write at once)",
+                    busy="has kept this store for writing",
+                )
+            except BaseException:
+                handle.close()
+                raise
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(_process_description()))
+            handle.flush()
+            self._held[self.lock_file] = handle
