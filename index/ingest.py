@@ -21,7 +21,6 @@ from newsdesk.index.heap import release_free_heap
 from newsdesk.index.metadata import extract_metadata
 from newsdesk.index.models import Article, IngestError, IngestReport, RawDocument
 from newsdesk.index.read import UnreadableSource, read_documents
-from newsdesk.index.read.limits import MAX_ARTICLE_MB
 from newsdesk.index.repeated_lines import RepeatedLines, source_group
 from newsdesk.index.store import ArticleStore
 from newsdesk.index.writers import StoreWriters
@@ -79,7 +78,7 @@ class Ingestor:
         batch_articles: int,
         repeated_line_articles: int,
         duplicates: NearDuplicateIndex | None = None,
-        max_article_mb: float = MAX_ARTICLE_MB,
+        max_article_mb: float,
         writers: StoreWriters | None = None,
     ) -> None:
         self.store = store

@@ -128,6 +128,7 @@ class Components:
             on_change=self.lexical.update,
             batch_articles=ingest.batch,
             repeated_line_articles=ingest.repeated_line_articles,
+            max_article_mb=ingest.max_article_mb,
             writers=StoreWriters(
                 self.derived_index_path("writers"),
                 wait_seconds=self.settings.store.write_wait_seconds,

@@ -138,6 +138,13 @@ class IngestSettings(BaseModel):
         le=1.0,
         description="Jaccard similarity above which articles are near-duplicates.",
     )
+    # Cleaning, sentence splitting and chunking take time and memory in proportion to one article's text;
+    # no news story comes near this (the longest of the 2,225 BBC stories is ~25 KB).
+    max_article_mb: float = Field(
+        default=2.0,
+        gt=0,
+        description="An article (a file, a page, a JSON/CSV record) with more text is refused alone.",
+    )
 
 
 class RetrievalSettings(BaseModel):

@@ -110,6 +110,7 @@ def test_bm25_is_stale_after_a_change_of_the_same_size(built) -> None:
         components.embedder,
         batch_articles=components.settings.ingest.batch,
         repeated_line_articles=0,
+        max_article_mb=components.settings.ingest.max_article_mb,
     )
     story = sorted(folder.glob("*.txt"))[3]
     text = story.read_text(encoding="latin-1")

@@ -166,11 +166,9 @@ def test_unusable_engine_is_one_clear_error(
     assert "\n" not in str(raised.value)
 
 
-def test_cli_reports_an_unreachable_server_in_one_line(tmp_path: Path) -> None:
+def test_cli_reports_an_unreachable_server_in_one_line(sample_store: Path) -> None:
     env = {"NEWSDESK_ENGINE__OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
-    result = run_cli(
-        "ask", "--store", str(tmp_path / "s"), "--engine", "openai", TEHRAN, check=False, env=env
-    )
+    result = run_cli("ask", "--store", str(sample_store), "--engine", "openai", TEHRAN, check=False, env=env)
     assert result.returncode == 2, result.stderr
     assert (
         result.stderr.strip()

@@ -137,8 +137,8 @@ def test_the_pages_engine_choice_is_checked_by_the_same_set() -> None:
         service.engine("gpt-9")
 
 
-def test_cli_prints_one_line_per_deprecated_name(tmp_path: Path) -> None:
-    store = tmp_path / "store"
+def test_cli_prints_one_line_per_deprecated_name(sample_store: Path) -> None:
+    store = sample_store
     result = run_cli("status", "--store", str(store), "--json", env={"NEWSDESK_TOP_K": "7"})
     assert result.stderr.splitlines() == [
         "newsdesk: NEWSDESK_TOP_K is deprecated; use NEWSDESK_RETRIEVAL__TOP_K"

@@ -16,7 +16,7 @@ from newsdesk.index.read.archive import read_zip
 from newsdesk.index.read.discover import iter_source_files
 from newsdesk.index.read.errors import UnreadableSource
 from newsdesk.index.read.formats import ARCHIVE_SUFFIXES, SUPPORTED_SUFFIXES, read_document_bytes
-from newsdesk.index.read.limits import MAX_ARTICLE_MB, MAX_FILE_BYTES, article_too_large, too_large
+from newsdesk.index.read.limits import MAX_FILE_BYTES, article_too_large, too_large
 from newsdesk.index.read.records import RecordResult
 
 from newsdesk.settings import FieldMapping
@@ -57,7 +57,7 @@ def read_file(path: Path, mapping: FieldMapping | None = None) -> Iterator[Recor
 
 
 def read_documents(
-    paths: Iterable[Path], mapping: FieldMapping | None = None, max_article_mb: float = MAX_ARTICLE_MB
+    paths: Iterable[Path], mapping: FieldMapping | None = None, max_article_mb: float | None = None
 ) -> Iterator[RecordResult]:
     """Every article under `paths` (files, folders, glob patterns), one at a time, problems included.
     An article of more than `max_article_mb` of text is refused on its own (one error line): the rest of
@@ -67,8 +67,10 @@ def read_documents(
             yield item
             continue
         for result in read_file(item, mapping):
-            if isinstance(result, RawDocument) and (
-                problem := article_too_large(len(result.text), max_article_mb)
+            if (
+                isinstance(result, RawDocument)
+                and max_article_mb is not None
+                and (problem := article_too_large(len(result.text), max_article_mb))
             ):
                 yield UnreadableSource(result.source, problem)
             else:

@@ -18,13 +18,7 @@ def too_large(size: int) -> str | None:
     return f"file is {math.ceil(size / 1024 / 1024)} MB; the limit is {MAX_FILE_MB} MB"
 
 
-# One article (a text file, a page's extract, a JSON/CSV record) of more text than this is refused on its own:
-# the steps after reading (cleaning, sentence splitting, chunking) take time and memory in proportion to one
-# article's text, and no news story comes near it (the longest of the 2,225 BBC stories is ~25 KB).
-MAX_ARTICLE_MB = 2
-
-
-def article_too_large(characters: int, limit_mb: float = MAX_ARTICLE_MB) -> str | None:
+def article_too_large(characters: int, limit_mb: float) -> str | None:
     """The reason an article of `characters` characters of text is refused, or None."""
     if characters <= limit_mb * 1024 * 1024:
         return None
