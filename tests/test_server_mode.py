@@ -31,11 +31,16 @@ def test_ingest_ask_and_reingest_through_a_chroma_server(chroma_url: str, tmp_pa
     assert (again["added"], again["updated"], again["skipped"]) == (0, 0, 3)
     assert (again["documents"], again["chunks"]) == (3, first["chunks"])
 
-    # The articles live on the server; only the derived indexes (BM25, MinHash) live in the local
-    # data directory, named after the server.
+    # The articles live on the server; only the derived indexes (BM25 and its versions, MinHash) and the
+    # writers' locks live in the local data directory, named after the server.
     assert not (local / "chroma").exists()
     slug = "http-127-0-0-1-" + chroma_url.rsplit(":", 1)[1]
-    assert sorted(p.name for p in local.iterdir()) == [f"newsdesk-bm25-{slug}", f"newsdesk-minhash-{slug}"]
+    assert sorted(p.name for p in local.iterdir()) == [
+        f"newsdesk-bm25-{slug}",
+        f"newsdesk-bm25-{slug}.versions",
+        f"newsdesk-minhash-{slug}",
+        f"newsdesk-writers-{slug}",
+    ]
     assert (local / f"newsdesk-bm25-{slug}" / "newsdesk-stamp.json").is_file()
 
     status = json.loads(run_cli("status", *server, "--json").stdout)
