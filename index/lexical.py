@@ -582,10 +582,13 @@ class LexicalIndex:
         loaded = self.load()
         return loaded.corpus if loaded is not None else []
 
-    def retriever(self, top_k: int, weight_mask: list[int] | None = None) -> BM25Retriever | None:
-        """A BM25 retriever over the current chunks, restricted to the chunks whose `weight_mask`
-        entry is 1 when one is given; None when the store is empty."""
-        loaded = self.load()
+    def retriever(
+        self, top_k: int, weight_mask: list[int] | None = None, index: BM25Retriever | None = None
+    ) -> BM25Retriever | None:
+        """A BM25 retriever over the current chunks — or over `index`, an index loaded earlier (one
+        question's snapshot) — restricted to the chunks whose `weight_mask` entry is 1 when one is given;
+        None when the store is empty."""
+        loaded = index if index is not None else self.load()
         if loaded is None:
             return None
         return BM25Retriever(

@@ -344,18 +344,11 @@ class ArticleStore:
         chunks whose article has no record (an article half written, or half deleted), and two articles
         of one source (an update half done: the later one is the new version). Reads every chunk's
         metadata, so it is run only when a writer is known to have died (see index/writers.py)."""
-        versions: dict[str, list[tuple[str, str]]] = {}
-        offset = 0
-        while True:
-            page = self._articles.get(include=["metadatas"], limit=self._max_batch, offset=offset)
-            for doc_id, metadata in zip(page["ids"], page["metadatas"], strict=True):
-                metadata = metadata or {}
-                versions.setdefault(str(metadata.get("source", "")), []).append(
-                    (int(metadata.get("written_ns", 0)), doc_id)
-                )
-            if len(page["ids"]) < self._max_batch:
-                break
-            offset += len(page["ids"])
+        versions: dict[str, list[tuple[int, str]]] = {}
+        for metadata in self.article_metadatas():
+            versions.setdefault(str(metadata.get("source", "")), []).append(
+                (int(metadata.get("written_ns", 0)), str(metadata["doc_id"]))
+            )
         superseded = [
             doc_id for found in versions.values() if len(found) > 1 for _, doc_id in sorted(found)[:-1]
         ]

@@ -179,13 +179,7 @@ class PassageRetriever:
         else:
             dense = self._index.as_retriever(similarity_top_k=pool, filters=conditions)
         lexical = (
-            BM25Retriever(
-                existing_bm25=loaded.bm25,
-                similarity_top_k=min(pool, len(loaded.corpus)),
-                corpus_weight_mask=mask,
-            )
-            if loaded is not None
-            else None
+            self._lexical.retriever(pool, weight_mask=mask, index=loaded) if loaded is not None else None
         )
         if lexical is None:
             return dense.retrieve(query)
