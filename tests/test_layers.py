@@ -18,6 +18,7 @@ LAYERS = {
     "newsdesk.ui": 4,
     "newsdesk.components": 4,
     "newsdesk.eval": 3,
+    "newsdesk.training": 3,
     "newsdesk.rag": 2,
     "newsdesk.prompts": 2,
     "newsdesk.index": 1,
