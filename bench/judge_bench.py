@@ -11,6 +11,7 @@ the median of `--repeats` runs is reported. Prints one Markdown row per task for
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from pathlib import Path
 from newsdesk.index.onnx_encoder import cpu_threads
 from newsdesk.index.sentences import split_sentences
 from newsdesk.rag.judge_onnx import OnnxJudge
+from tokenizers import Tokenizer
 
 BBC = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc"
 
@@ -49,8 +51,12 @@ def main() -> None:
     judge = OnnxJudge(args.model, cache_size=0)  # no cache: every run pays for every pair
     pairs = corpus_pairs(args.bbc, args.pairs)
     judge.scores("answers", pairs["answers"][:16])  # warm-up: the session's first run allocates
-    print("| judge | task | pairs | ms/pair | runs (s) | threads | date |")
-    print("| --- | --- | ---: | ---: | --- | ---: | --- |")
+    tokenizer = Tokenizer.from_file(str(judge.model_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    # Load before the runs: the bench shares the machine with whatever else runs (the column says so).
+    load = os.getloadavg()[0]
+    print("| judge | task | pairs | mean tokens | ms/pair | runs (s) | threads | load avg | date |")
+    print("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- |")
     for task, task_pairs in pairs.items():
         runs = []
         for _ in range(args.repeats):
@@ -58,10 +64,12 @@ def main() -> None:
             judge.scores(task, task_pairs)  # type: ignore[arg-type]
             runs.append(time.perf_counter() - started)
         per_pair = statistics.median(runs) / len(task_pairs) * 1000
+        tokenizer.enable_truncation(judge.max_length[task], strategy="longest_first")
+        tokens = statistics.mean(len(encoding.ids) for encoding in tokenizer.encode_batch(task_pairs))
         shown = ", ".join(f"{run:.2f}" for run in runs)
         print(
-            f"| {judge.name} | {task} | {len(task_pairs)} | {per_pair:.2f} | {shown} | {cpu_threads()} "
-            f"| {datetime.now(UTC):%Y-%m-%d} |"
+            f"| {judge.name} | {task} | {len(task_pairs)} | {tokens:.0f} | {per_pair:.2f} | {shown} "
+            f"| {cpu_threads()} | {load:.1f} | {datetime.now(UTC):%Y-%m-%d} |"
         )
 
 

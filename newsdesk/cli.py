@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, get_args
@@ -736,23 +738,20 @@ def train_judge_command(
     Example: newsdesk train-judge --corpora ../shared/corpora --out rag/judge_model
     (a tiny run: --articles 20 --limit 64)
     """
-    import tempfile
-    import time
-
     if (corpora is None) == (pairs is None):
         fail("give --corpora (pairs are built from it) or --pairs (a JSONL of pairs), not both")
     for given in (corpora, pairs):
         if given is not None and not given.exists():
             fail(f"{given}: no such file or folder")
-    try:
-        from newsdesk.training.train_judge import JudgeTrainingError, train_judge
-    except ImportError as error:  # datasets/accelerate: the `train` extra
-        fail(f'training needs the train extra (pip install -e ".[train]"): {error}')
+    from newsdesk.training.train_judge import JudgeTrainingError, train_judge
+
     out_dir = out_dir or Path(time.strftime("judge-model-%Y%m%d-%H%M%S"))
     with tempfile.TemporaryDirectory(prefix="newsdesk-pairs-") as temp:
         if pairs is None:
-            from newsdesk.training.judge_data import build_training_pairs
-
+            try:
+                from newsdesk.training.judge_data import build_training_pairs
+            except ImportError as error:
+                fail(f"building training pairs is not available here ({error}); give --pairs")
             pairs = Path(temp) / "training_pairs.jsonl"
             counts = build_training_pairs(corpora, pairs, articles=articles, seed=seed)
             err.print(f"training pairs: {json.dumps(counts)}", highlight=False, markup=False)

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ JUDGE_RECIPE = "judge-v1"
 TASKS: tuple[JudgeTask, ...] = ("answers", "supports")
 # A wrong "supported" is the costly error (issue 14): thresholds keep tune precision of "true" at least this.
 MIN_TUNE_PRECISION = 0.95
+# The trainer's own requirements, installed by the `train` extra.
+TRAIN_EXTRA = ("datasets", "accelerate")
 LIBRARIES = (
     "sentence-transformers",
     "transformers",
@@ -296,6 +299,9 @@ def train_judge(
     """Train on `pairs`, export into `out_dir` (model-int8.onnx, tokenizer.json, manifest.json); the
     manifest's path. `limit` trains on the first `limit` rows only (a tiny run)."""
     started = time.perf_counter()
+    missing = [name for name in TRAIN_EXTRA if find_spec(name) is None]
+    if missing:
+        raise JudgeTrainingError(f'training needs the train extra (pip install -e ".[train]"): no {missing}')
     rows = read_pairs(pairs)
     check_no_evaluation_articles(rows, evaluation_articles())
     summary = data_summary(pairs, rows)
