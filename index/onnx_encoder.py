@@ -11,6 +11,7 @@ feed-forward output projections in fp32 (recipe v1) raised the mean cosine to th
 vectors from 0.992 to 0.996 but cost ~15% of the encoder's time on this AVX2 CPU (no VNNI); all-int8
 stays at mean ≥ 0.99, min ≥ 0.98 over 240 BBC texts (tests/test_encoder.py, bench/results.md).
 Pooling and normalisation are those of sentence-transformers: mean over the attention mask, then L2.
+The same export steps, with head "logits", make the support judge's cross-encoder (newsdesk.training).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -89,10 +90,11 @@ def onnx_model_path(model_dir: Path, cache_root: Path | None = None) -> Path:
 
 # What `export_int8` exports: the encoder's last hidden state (pooled outside the graph), or the logits
 # of a sequence-classification head (the support judge, rag/judge_onnx.py). The same steps serve both.
-HEADS = ("last_hidden_state", "logits")
+OnnxHead = Literal["last_hidden_state", "logits"]
+HEADS: tuple[OnnxHead, ...] = get_args(OnnxHead)
 
 
-def _export_fp32(model_dir: Path, target: Path, head: str = "last_hidden_state") -> None:
+def _export_fp32(model_dir: Path, target: Path, head: OnnxHead = "last_hidden_state") -> None:
     """torch.onnx export of the transformer's `head` output, with dynamic batch (and length)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -187,7 +189,7 @@ def _without_preprocessing_hint() -> Iterator[None]:
             root.removeHandler(stand_in)
 
 
-def export_int8(model_dir: Path, target: Path, head: str = "last_hidden_state") -> None:
+def export_int8(model_dir: Path, target: Path, head: OnnxHead = "last_hidden_state") -> None:
     """Export, fuse and quantise `model_dir` into `target` (written in place: callers pass a temp path).
 
     `head`: "last_hidden_state" (the encoder) or "logits" (a sequence-classification model)."""
