@@ -11,6 +11,7 @@ feed-forward output projections in fp32 (recipe v1) raised the mean cosine to th
 vectors from 0.992 to 0.996 but cost ~15% of the encoder's time on this AVX2 CPU (no VNNI); all-int8
 stays at mean ≥ 0.99, min ≥ 0.98 over 240 BBC texts (tests/test_encoder.py, bench/results.md).
 Pooling and normalisation are those of sentence-transformers: mean over the attention mask, then L2.
+The same export steps, with head "logits", make the support judge's cross-encoder (newsdesk.training).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -87,13 +88,23 @@ def onnx_model_path(model_dir: Path, cache_root: Path | None = None) -> Path:
     return (cache_root or onnx_cache_root()) / model_fingerprint(model_dir) / ONNX_FILE
 
 
-def _export_fp32(model_dir: Path, target: Path) -> None:
-    """torch.onnx export of the transformer (last hidden state), with dynamic batch and length."""
+# What `export_int8` exports: the encoder's last hidden state (pooled outside the graph), or the logits
+# of a sequence-classification head (the support judge, rag/judge_onnx.py). The same steps serve both.
+OnnxHead = Literal["last_hidden_state", "logits"]
+HEADS: tuple[OnnxHead, ...] = get_args(OnnxHead)
+
+
+def _export_fp32(model_dir: Path, target: Path, head: OnnxHead = "last_hidden_state") -> None:
+    """torch.onnx export of the transformer's `head` output, with dynamic batch (and length)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
-    from transformers import AutoModel
+    from transformers import AutoModel, AutoModelForSequenceClassification
     from transformers.utils import logging as transformers_logging
+
+    if head not in HEADS:
+        raise ValueError(f"unknown head {head!r}; choose one of: {', '.join(HEADS)}")
+    model_class = AutoModel if head == "last_hidden_state" else AutoModelForSequenceClassification
 
     # A first run prints one line of its own about this export, not transformers' weight-loading
     # progress bar: off while the model loads, then as it was (it is a process-wide switch).
@@ -101,7 +112,9 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
     transformers_logging.disable_progress_bar()
     try:
         # Eager attention exports to plain MatMul/Softmax, which onnxruntime fuses into its Attention op.
-        model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager", local_files_only=True)
+        model = model_class.from_pretrained(
+            str(model_dir), attn_implementation="eager", local_files_only=True
+        )
     finally:
         if bars:
             transformers_logging.enable_progress_bar()
@@ -116,7 +129,7 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
             out = self.inner(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             )
-            return out.last_hidden_state
+            return getattr(out, head)
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
     dummy = torch.ones(2, 16, dtype=torch.long)
@@ -132,8 +145,12 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
             (dummy, torch.ones_like(dummy), torch.zeros_like(dummy)),
             str(target),
             input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]},
+            output_names=[head],
+            # Logits are (batch, labels): only their batch axis varies.
+            dynamic_axes={
+                **{name: {0: "batch", 1: "tokens"} for name in names},
+                head: {0: "batch", 1: "tokens"} if head == "last_hidden_state" else {0: "batch"},
+            },
             opset_version=17,
             dynamo=False,
         )
@@ -172,15 +189,17 @@ def _without_preprocessing_hint() -> Iterator[None]:
             root.removeHandler(stand_in)
 
 
-def export_int8(model_dir: Path, target: Path) -> None:
-    """Export, fuse and quantise `model_dir` into `target` (written in place: callers pass a temp path)."""
+def export_int8(model_dir: Path, target: Path, head: OnnxHead = "last_hidden_state") -> None:
+    """Export, fuse and quantise `model_dir` into `target` (written in place: callers pass a temp path).
+
+    `head`: "last_hidden_state" (the encoder) or "logits" (a sequence-classification model)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
     config = json.loads((model_dir / "config.json").read_text())
     work = target.parent
     fp32, fused = work / "fp32.onnx", work / "fused.onnx"
-    _export_fp32(model_dir, fp32)
+    _export_fp32(model_dir, fp32, head)
     optimized = optimize_model(
         str(fp32),
         model_type="bert",
