@@ -17,6 +17,9 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from newsdesk.index.sentences import split_sentences
+from newsdesk.rag.question import anchor_terms, asks_when, content_terms, mentions_time
 
 JudgeTask = Literal["answers", "supports"]
 
@@ -48,3 +51,76 @@ class SupportJudge(ABC):
 
     def supports(self, claim: str, quote_with_neighbours: str) -> bool:
         return bool(self.support_scores([(claim, quote_with_neighbours)])[0] >= self.supports_threshold)
+
+
+class HeuristicJudge(SupportJudge):
+    """The word-overlap heuristic every judgement rested on before the trained judge, kept as the fallback
+    that can be named (`judge.kind = "heuristic"`, `newsdesk eval --citation-judge heuristic`).
+
+    - answers: 0.5 · cosine(question, sentence) + 0.5 · weighted share of the question's terms in the
+      sentence (names and figures weigh double); a "when" question favours a sentence that states a time
+      and says something of what is asked. Threshold: the extractive engine's old `min_support`.
+    - supports: 1 when the claim is verbatim in the passage; 0 when a name or figure of the claim is
+      missing from it; else the best cosine of the claim to the passage or one of its sentences (the
+      quote is one of them). Threshold: the citation check's old 0.6.
+    """
+
+    name = "heuristic"
+
+    def __init__(
+        self, embedder: BaseEmbedding, answers_threshold: float = 0.45, supports_threshold: float = 0.6
+    ) -> None:
+        self._embedder = embedder
+        self.answers_threshold = answers_threshold
+        self.supports_threshold = supports_threshold
+        # The assistant's abstention gate and the extractive engine ask about the same sentences, one
+        # after the other: the last answer is kept so they are embedded once.
+        self._last_answers: tuple[tuple[str, tuple[str, ...]], np.ndarray] | None = None
+
+    def answer_scores(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        key = (question, tuple(sentences))
+        if self._last_answers is not None and self._last_answers[0] == key:
+            return self._last_answers[1].copy()
+        if not sentences:
+            return np.zeros(0)
+        question_vector = np.asarray(self._embedder.get_query_embedding(question))
+        vectors = np.asarray(self._embedder.get_text_embedding_batch(list(sentences)))
+        similarities = vectors @ question_vector
+        anchors = set(anchor_terms(question))
+        topic = content_terms(question) - anchors
+        total = 2.0 * len(anchors) + len(topic) or 1.0
+        wants_time = asks_when(question)
+        scores = np.zeros(len(sentences))
+        for i, (sentence, similarity) in enumerate(zip(sentences, similarities, strict=True)):
+            terms = content_terms(sentence)
+            on_topic = len(topic & terms)
+            anchored = 2.0 * len(anchors & terms)
+            scores[i] = 0.5 * float(similarity) + 0.5 * (anchored + on_topic) / total
+            if wants_time and (on_topic or anchors & terms) and mentions_time(sentence):
+                scores[i] += 0.08
+        scores = np.clip(scores, 0.0, 1.0)
+        self._last_answers = (key, scores)
+        return scores.copy()
+
+    def support_scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        scores = np.zeros(len(pairs))
+        to_embed: list[tuple[int, list[str]]] = []  # (pair, [claim, passage, its sentences...])
+        for i, (claim, passage) in enumerate(pairs):
+            if claim and claim in passage:
+                scores[i] = 1.0
+                continue
+            passage_terms = content_terms(passage)
+            if any(anchor not in passage_terms for anchor in anchor_terms(claim)):
+                continue  # a name or figure the passage never states: 0
+            sentences = [passage[s:e] for s, e in split_sentences(passage)]
+            to_embed.append((i, [claim, passage, *(s for s in sentences if s.strip() and s != passage)]))
+        if to_embed:
+            # One batch for every pair: the embedder runs once per answer, not once per citation.
+            texts = [text for _, group in to_embed for text in group]
+            vectors = np.asarray(self._embedder.get_text_embedding_batch(texts))
+            at = 0
+            for i, group in to_embed:
+                block = vectors[at : at + len(group)]
+                at += len(group)
+                scores[i] = float(np.clip(np.max(block[1:] @ block[0]), 0.0, 1.0))
+        return scores
