@@ -70,7 +70,9 @@ def no_answer_reason(question: str, passages: list[Passage], judge: SupportJudge
     candidates = candidate_sentences(passages)
     if not candidates:
         return "the retrieved articles have no sentence that could answer this."
-    scores = judge.answer_scores(question, [c.text for c in candidates])
+    scores = judge.answer_scores_in_articles(
+        question, [c.text for c in candidates], [c.article for c in candidates]
+    )
     best = int(scores.argmax())
     if scores[best] >= judge.answers_threshold:
         return None

@@ -17,6 +17,8 @@ class CandidateSentence:
     start: int  # offsets in the stored article
     end: int
     text: str
+    article: str = ""
+    """What the sentence's article says around it: its retrieved passages and its headline."""
 
 
 def candidate_sentences(passages: list[Passage]) -> list[CandidateSentence]:
@@ -34,4 +36,15 @@ def candidate_sentences(passages: list[Passage]) -> list[CandidateSentence]:
                 continue  # the headline names the topic; the story's sentences carry the facts
             seen.add(key)
             found.append(CandidateSentence(passage, passage.start + start, passage.start + end, text))
+    # The article of each sentence as far as it was retrieved: the passages that gave candidates, and the
+    # headline (a judge may read the sentence in it: "Syrian" uprising names the topic of the whole story).
+    passages_of: dict[str, dict[str, Passage]] = {}
+    for candidate in found:
+        passages_of.setdefault(candidate.passage.doc_id, {})[candidate.passage.chunk_id] = candidate.passage
+    articles = {
+        doc_id: "\n".join([*(p.text for p in chunks.values()), *(p.title or "" for p in chunks.values())])
+        for doc_id, chunks in passages_of.items()
+    }
+    for candidate in found:
+        candidate.article = articles[candidate.passage.doc_id]
     return found

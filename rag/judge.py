@@ -46,6 +46,13 @@ class SupportJudge(ABC):
     def support_scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """P(claim is supported by the quote with its neighbouring sentences), one per (claim, quote) pair."""
 
+    def answer_scores_in_articles(
+        self, question: str, sentences: Sequence[str], articles: Sequence[str]
+    ) -> np.ndarray:
+        """`answer_scores`, each sentence with its article as retrieved (its passages and headline),
+        `articles[i]` for `sentences[i]`. A judge that reads the sentence alone ignores the articles."""
+        return self.answer_scores(question, sentences)
+
     def answers(self, question: str, sentences: Sequence[str]) -> list[bool]:
         return [bool(s >= self.answers_threshold) for s in self.answer_scores(question, sentences)]
 
@@ -75,10 +82,19 @@ class HeuristicJudge(SupportJudge):
         self.supports_threshold = supports_threshold
         # The assistant's abstention gate and the extractive engine ask about the same sentences, one
         # after the other: the last answer is kept so they are embedded once.
-        self._last_answers: tuple[tuple[str, tuple[str, ...]], np.ndarray] | None = None
+        self._last_answers: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], np.ndarray] | None = None
 
     def answer_scores(self, question: str, sentences: Sequence[str]) -> np.ndarray:
-        key = (question, tuple(sentences))
+        return self.answer_scores_in_articles(question, sentences, sentences)
+
+    def answer_scores_in_articles(
+        self, question: str, sentences: Sequence[str], articles: Sequence[str]
+    ) -> np.ndarray:
+        """A name or figure of the question found only elsewhere in the sentence's article counts half,
+        since the article sets the topic ("Syrian" uprising) while the sentence carries the answer. A
+        sentence whose article never names one of the question's names or figures (a meeting in Damascus,
+        asked about Tehran) scores 0 while any other sentence's article names them all."""
+        key = (question, tuple(sentences), tuple(articles))
         if self._last_answers is not None and self._last_answers[0] == key:
             return self._last_answers[1].copy()
         if not sentences:
@@ -90,14 +106,21 @@ class HeuristicJudge(SupportJudge):
         topic = content_terms(question) - anchors
         total = 2.0 * len(anchors) + len(topic) or 1.0
         wants_time = asks_when(question)
+        article_terms = {article: content_terms(article) for article in dict.fromkeys(articles)}
         scores = np.zeros(len(sentences))
-        for i, (sentence, similarity) in enumerate(zip(sentences, similarities, strict=True)):
+        off_anchor = np.zeros(len(sentences), dtype=bool)
+        rows = zip(sentences, articles, similarities, strict=True)
+        for i, (sentence, article, similarity) in enumerate(rows):
             terms = content_terms(sentence)
+            context = article_terms[article]
             on_topic = len(topic & terms)
-            anchored = 2.0 * len(anchors & terms)
+            anchored = sum(2.0 if a in terms else 1.0 if a in context else 0.0 for a in anchors)
             scores[i] = 0.5 * float(similarity) + 0.5 * (anchored + on_topic) / total
+            off_anchor[i] = any(a not in terms and a not in context for a in anchors)
             if wants_time and (on_topic or anchors & terms) and mentions_time(sentence):
                 scores[i] += 0.08
+        if not off_anchor.all():
+            scores[off_anchor] = 0.0
         scores = np.clip(scores, 0.0, 1.0)
         self._last_answers = (key, scores)
         return scores.copy()

@@ -270,3 +270,16 @@ def test_the_evaluation_judges_citations_with_the_check_it_is_given(components) 
     assert judged["citation_judge"] == "scripted"
     assert judged["citation_recall"] == 1.0 > pipeline["citation_recall"]
     assert "citations judged by scripted" in render_markdown(judged)
+
+
+def test_the_heuristic_judge_reads_a_sentence_in_its_article(components) -> None:  # type: ignore[no-untyped-def]
+    judge = HeuristicJudge(components.embedder)
+    sentence = "The defence ministers held talks on Thursday on pressing the fight against the rebels."
+    tehran = "Iran hosted the talks in Tehran. " + sentence
+    damascus = "A minister spoke in Damascus about the rebels, who met on Monday."
+    alone, in_article = judge.answer_scores_in_articles(TEHRAN, [sentence, sentence], [sentence, tehran])
+    # "Tehran" only in the article counts half: the article sets the topic, the sentence the answer.
+    assert in_article > alone
+    # An article that never names Tehran does not answer while another article does.
+    scores = judge.answer_scores_in_articles(TEHRAN, [sentence, damascus], [tehran, damascus])
+    assert scores[1] == 0.0 < scores[0]

@@ -62,7 +62,13 @@ class ExtractiveEngine(AnswerEngine):
 
     def answer(self, question: str, passages: list[Passage]) -> Answer:
         candidates = candidate_sentences(passages)
-        scores = self._judge.answer_scores(question, [c.text for c in candidates]) if candidates else []
+        scores = (
+            self._judge.answer_scores_in_articles(
+                question, [c.text for c in candidates], [c.article for c in candidates]
+            )
+            if candidates
+            else []
+        )
         scored = [_Scored(c, float(s)) for c, s in zip(candidates, scores, strict=True)]
         if not scored or max(c.score for c in scored) < self._judge.answers_threshold:
             reason = "no retrieved sentence answers this question closely enough."
