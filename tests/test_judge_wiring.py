@@ -283,3 +283,26 @@ def test_the_heuristic_judge_reads_a_sentence_in_its_article(components) -> None
     # An article that never names Tehran does not answer while another article does.
     scores = judge.answer_scores_in_articles(TEHRAN, [sentence, damascus], [tehran, damascus])
     assert scores[1] == 0.0 < scores[0]
+
+
+class CountingEmbedder:
+    """The real embedder, counting the questions it embeds."""
+
+    def __init__(self, embedder) -> None:  # type: ignore[no-untyped-def]
+        self._embedder = embedder
+        self.questions: list[str] = []
+
+    def get_query_embedding(self, query: str) -> list[float]:
+        self.questions.append(query)
+        return self._embedder.get_query_embedding(query)
+
+    def get_text_embedding_batch(self, texts: list[str]) -> list[list[float]]:
+        return self._embedder.get_text_embedding_batch(texts)
+
+
+def test_the_gate_and_the_extractive_engine_score_the_sentences_once(components) -> None:  # type: ignore[no-untyped-def]
+    embedder = CountingEmbedder(components.embedder)
+    judge = HeuristicJudge(embedder)  # type: ignore[arg-type]
+    answer = _pipeline(components, judge).ask(TEHRAN)
+    assert not answer.abstained
+    assert embedder.questions == [TEHRAN]  # the engine's question is the gate's: the scores are reused
