@@ -1,7 +1,8 @@
 """The measures of one answer: retrieval of the gold articles, and citation quality (ALCE).
 
 Citation recall and precision follow ALCE (Gao et al. 2023), with the answer pipeline's own
-support test (`CitationCheck.supports`) in place of ALCE's NLI model:
+support test (`CitationCheck.supports`, which asks the support judge, rag.judge) in place of ALCE's NLI
+model; the run may be given another check (the heuristic judge's, a yardstick that can be named):
 - a sentence is supported when its citations, together, support it (no citation: unsupported);
 - a citation is relevant unless it alone does not support its sentence AND the sentence's other
   citations support it just as well without it; every citation of an unsupported sentence is

@@ -46,7 +46,10 @@ def _md_escape(text: str) -> str:
 
 def render_markdown(summary: dict) -> str:
     lines = [f"# Grounding evaluation: {summary['dataset']}", ""]
-    lines.append(f"Engines: {', '.join(summary['by_engine'])} · {summary['questions']} questions")
+    lines.append(
+        f"Engines: {', '.join(summary['by_engine'])} · {summary['questions']} questions"
+        f" · citations judged by {summary.get('citation_judge') or 'unknown'}"
+    )
     gate = summary["gate"]
     lines += ["", f"**Gate: {'passed' if gate['passed'] else 'FAILED'}**", ""]
     lines += [f"- failed: {_md_escape(item)}" for item in gate["failed"]]
@@ -163,7 +166,8 @@ def render_html(summary: dict) -> str:
         "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child{text-align:left}"
         ".passed{color:#2f855a}.FAILED{color:#c53030}section{border-top:1px solid #ddd}</style></head><body>"
         f"<h1>Grounding evaluation: {e(summary['dataset'])}</h1>"
-        f"<p>Engines: {e(', '.join(summary['by_engine']))} · {summary['questions']} questions</p>"
+        f"<p>Engines: {e(', '.join(summary['by_engine']))} · {summary['questions']} questions"
+        f" · citations judged by {e(summary.get('citation_judge') or 'unknown')}</p>"
         f"<h2 class='{verdict}'>Gate: {verdict}</h2><ul>{failed}</ul>"
         f"<table><tr><th>group</th>{head}</tr>{rows}</table>"
         f"<h2>Per question type</h2>{_svg_chart(summary)}{compare}"

@@ -12,6 +12,7 @@ from newsdesk.eval.judge import LlmJudge
 from newsdesk.eval.metrics import citation_score, retrieval_score
 from newsdesk.eval.score import QuestionResult, aggregate, score_answer
 from newsdesk.rag.assistant import Assistant
+from newsdesk.rag.verify import CitationCheck
 
 from newsdesk.settings import GateSettings
 
@@ -21,12 +22,16 @@ def run_evaluation(
     questions: Sequence[EvalQuestion],
     judge: LlmJudge | None = None,
     on_result: Callable[[QuestionResult], None] | None = None,
+    citation_check: CitationCheck | None = None,
 ) -> list[QuestionResult]:
     """Ask every question (with its history) and score the answer, its draft and its retrieval.
 
+    Citation recall and precision (ALCE) are judged by `citation_check`, by default the pipeline's own
+    (its support judge); the heuristic judge's check is the fallback yardstick that can be named.
     The assistant's engine is wrapped in a DraftRecorder for the run, so the metrics see the draft
     the citation check received. Latency is the time of `ask` alone, the metrics excluded.
     """
+    checker = citation_check or assistant.checker
     recorder = DraftRecorder(assistant.engine)
     recording = assistant.with_engine(recorder)
     results = []
@@ -40,7 +45,7 @@ def run_evaluation(
         if passages is None:
             passages = assistant.retriever.retrieve(answer.retrieval_query or item.question)
         draft = recorder.draft
-        citations = citation_score(draft, assistant.checker.supports) if draft else None
+        citations = citation_score(draft, checker.supports) if draft else None
         judged = None
         if judge is not None and draft is not None and not draft.abstained:
             cited = {c.marker: c for c in draft.citations}
@@ -62,15 +67,17 @@ def evaluate(
     dataset: str,
     thresholds: GateSettings,
     judge: LlmJudge | None = None,
+    citation_check: CitationCheck | None = None,
 ) -> dict:
     """The whole evaluation of one set over one or more engines: figures overall, per type and per
     engine, every failure, and the release gate's verdict. The CLI and the UI's Evaluation tab share it."""
     results = []
     for assistant in assistants:
-        results += run_evaluation(assistant, questions, judge=judge)
+        results += run_evaluation(assistant, questions, judge=judge, citation_check=citation_check)
     summary = {
         "dataset": dataset,
         "engine": assistants[0].engine.name,
+        "citation_judge": (citation_check or assistants[0].checker).judge.name,
         "judge": judge.name if judge else None,
         **aggregate(results),
     }

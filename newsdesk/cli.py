@@ -30,6 +30,7 @@ from newsdesk.settings import (
     ConfigFileError,
     DeprecatedSettingName,
     EngineName,
+    JudgeKind,
     Settings,
     engine_name,
     env_name,
@@ -559,6 +560,14 @@ def evaluate(
         str | None,
         typer.Option("--judge", help="Engine whose LLM second-checks citations.", show_default=False),
     ] = None,
+    citation_judge: Annotated[
+        JudgeKind | None,
+        typer.Option(
+            "--citation-judge",
+            help="Judge of citation recall/precision: trained or heuristic (default: the pipeline's own).",
+            show_default=False,
+        ),
+    ] = None,
     top_k: TopKOption = None,
     min_correctness: GateOption = None,
     min_citation_recall: GateOption = None,
@@ -613,7 +622,14 @@ def evaluate(
         referee = LlmJudge.of_engine(components.engine(referee_engine))
         if referee is None:
             err.print(f"[dim]--judge {judge}: this engine has no language model; no second opinion.[/]")
-    summary = evaluate(assistants, questions, str(path), settings.gate, judge=referee)
+    summary = evaluate(
+        assistants,
+        questions,
+        str(path),
+        settings.gate,
+        judge=referee,
+        citation_check=components.citation_check(citation_judge),
+    )
     if earlier is not None:
         summary["compare"] = {"against": str(compare_with), **compare(summary, earlier)}
     if report is not None:

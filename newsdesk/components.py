@@ -28,9 +28,10 @@ from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable
 from newsdesk.rag.engines.extractive import ExtractiveEngine
 from newsdesk.rag.engines.llm import LLMEngine
 from newsdesk.rag.injection import InstructionDetector
+from newsdesk.rag.judge import HeuristicJudge, SupportJudge
 from newsdesk.rag.retrieve import PassageRetriever
 from newsdesk.rag.verify import CitationCheck
-from newsdesk.settings import EngineName, Settings, default_store_dir, env_name
+from newsdesk.settings import EngineName, JudgeKind, Settings, default_store_dir, env_name
 
 
 def sample_corpus_dir() -> Path:
@@ -101,6 +102,42 @@ class Components:
         return load_embedder(self.settings.ingest.embed_model, encoder=self.settings.ingest.encoder)
 
     @cached_property
+    def judge(self) -> SupportJudge:
+        """The one support judge: the citation check, the abstention gate and the extractive engine use it."""
+        return self.build_judge(self.settings.judge.kind)
+
+    def build_judge(self, kind: JudgeKind) -> SupportJudge:
+        """A judge of this kind with the configured thresholds (the judge's own where none is set)."""
+        settings = self.settings.judge
+        judge: SupportJudge
+        match kind:
+            case "trained":
+                # Imported here: onnxruntime loads only when the trained judge is used.
+                from newsdesk.rag.judge_onnx import OnnxJudge
+
+                judge = OnnxJudge(settings.model_dir)
+            case "heuristic":
+                judge = HeuristicJudge(self.embedder, answers_threshold=self.settings.engine.min_support)
+            case _:
+                assert_never(kind)
+        if settings.answers_threshold is not None:
+            judge.answers_threshold = settings.answers_threshold
+        if settings.supports_threshold is not None:
+            judge.supports_threshold = settings.supports_threshold
+        return judge
+
+    @cached_property
+    def checker(self) -> CitationCheck:
+        return CitationCheck(self.store, self.judge)
+
+    def citation_check(self, kind: JudgeKind | None = None) -> CitationCheck:
+        """The citation check judged by a judge of this kind: the pipeline's own when None or the configured
+        kind (`newsdesk eval --citation-judge heuristic` names the old heuristic as the yardstick)."""
+        if kind is None or kind == self.settings.judge.kind:
+            return self.checker
+        return CitationCheck(self.store, self.build_judge(kind))
+
+    @cached_property
     def ingestor(self) -> Ingestor:
         if self.read_only:
             raise StoreError(
@@ -148,9 +185,7 @@ class Components:
         if name not in self._engines:
             match name:
                 case "extractive":
-                    self._engines[name] = ExtractiveEngine(
-                        self.embedder, min_support=self.settings.engine.min_support
-                    )
+                    self._engines[name] = ExtractiveEngine(self.judge)
                 case "local" | "ollama" | "openai":
                     llm, endpoint = self._llm(name)
                     self._engines[name] = LLMEngine(
@@ -192,7 +227,7 @@ class Components:
             self.settings.retrieval.top_k,
             instructions=self.instructions,
         )
-        return Assistant(retriever, chosen, CitationCheck(self.store, self.embedder))
+        return Assistant(retriever, chosen, self.checker, self.judge)
 
     def is_default_store(self) -> bool:
         """Whether this is the embedded store in the default data directory (no --store, no server)."""

@@ -39,6 +39,7 @@ DEFAULT_CONFIG_FILE = Path("newsdesk.toml")
 ENV_PREFIX = "NEWSDESK_"
 
 EngineName = Literal["extractive", "local", "ollama", "openai"]
+JudgeKind = Literal["trained", "heuristic"]
 """The answer engines: the one closed set every engine name is checked against."""
 
 
@@ -158,7 +159,10 @@ class EngineSettings(BaseModel):
 
     mode: CheckedEngineName = Field(default="extractive", description="Answer engine.")
     min_support: float = Field(
-        default=0.45, ge=0.0, le=1.0, description="Lowest evidence score an extractive answer may use."
+        default=0.45,
+        ge=0.0,
+        le=1.0,
+        description="Lowest answer score of the heuristic judge (judge.kind = heuristic).",
     )
     local_model: str | None = Field(
         default=None, description="GGUF file for the `local` engine; unset means the packaged Qwen2.5 0.5B."
@@ -170,6 +174,25 @@ class EngineSettings(BaseModel):
     openai_model: str | None = Field(default=None, description="Model name for the `openai` engine.")
     ollama_url: str = Field(default="http://127.0.0.1:11434", description="Ollama server for `ollama`.")
     ollama_model: str | None = Field(default=None, description="Model name for the `ollama` engine.")
+
+
+class JudgeSettings(BaseModel):
+    """The support judge (rag.judge): which sentence answers, whether a quote supports a claim, when to
+    abstain, and the evaluation's citation check."""
+
+    kind: JudgeKind = Field(
+        default="trained",
+        description="`trained` (the packaged cross-encoder) or `heuristic` (the old word-overlap fallback).",
+    )
+    model_dir: Path | None = Field(
+        default=None, description="A trained judge (ONNX + manifest directory); unset: the packaged one."
+    )
+    answers_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Lowest answer score; unset means the judge's own."
+    )
+    supports_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Lowest support score; unset means the judge's own."
+    )
 
 
 class ServeSettings(BaseModel):
@@ -368,6 +391,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
+    judge: JudgeSettings = Field(default_factory=JudgeSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
     fields: FieldMapping = Field(

@@ -1,6 +1,6 @@
 """The question-answering pipeline: rewrite follow-up → read stated filters → retrieve (filtered),
-cut instructions, gate → answer → read the cited articles once → verify → read citations with their
-neighbours → date relative days (when questions)."""
+cut instructions, gate → does any retrieved sentence answer (the support judge)? → answer → read the
+cited articles once → verify → read citations with their neighbours → date relative days (when questions)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from newsdesk.rag.candidates import candidate_sentences
 from newsdesk.rag.citation_context import add_context
 from newsdesk.rag.engines.base import AnswerEngine, Turn, abstained_answer
 from newsdesk.rag.filters import describe_filters, merge_filters
 from newsdesk.rag.gate import unanswerable_reason
+from newsdesk.rag.judge import SupportJudge
 from newsdesk.rag.models import Answer, Filters, Passage
 from newsdesk.rag.question import anchor_terms, asks_when
 from newsdesk.rag.relative_days import resolve_relative_days
@@ -55,11 +57,40 @@ class _Prepared:
         return self.focus or self.query
 
 
+def _describe(passage: Passage) -> str:
+    """An article as the abstention names it: its headline, outlet and date (what of them it has)."""
+    title = f'"{passage.title}"' if passage.title else passage.source
+    details = ", ".join(str(part) for part in (passage.outlet, passage.published) if part)
+    return f"{title} ({details})" if details else title
+
+
+def no_answer_reason(question: str, passages: list[Passage], judge: SupportJudge) -> str | None:
+    """Why no retrieved sentence answers the question, naming what the archive has instead; None when
+    one does. Every engine is gated by it, so none answers from sentences the judge finds off the question."""
+    candidates = candidate_sentences(passages)
+    if not candidates:
+        return "the retrieved articles have no sentence that could answer this."
+    scores = judge.answer_scores_in_articles(
+        question, [c.text for c in candidates], [c.article for c in candidates]
+    )
+    best = int(scores.argmax())
+    if scores[best] >= judge.answers_threshold:
+        return None
+    closest = candidates[best]
+    text = " ".join(closest.text.split())
+    return (
+        f'the archive has {_describe(closest.passage)} but no sentence that answers this; closest: "{text}"'
+    )
+
+
 class Assistant:
-    def __init__(self, retriever: PassageRetriever, engine: AnswerEngine, checker: CitationCheck) -> None:
+    def __init__(
+        self, retriever: PassageRetriever, engine: AnswerEngine, checker: CitationCheck, judge: SupportJudge
+    ) -> None:
         self.retriever = retriever
         self.engine = engine
         self.checker = checker
+        self.judge = judge
 
     def with_engine(self, engine: AnswerEngine) -> Assistant:
         """The same pipeline with another engine (the evaluation wraps the engine to record drafts)."""
@@ -143,6 +174,12 @@ class Assistant:
             assert reason is not None
             if recorded is not None:
                 reason = f"{reason.rstrip('.')} (searching only articles {describe_filters(recorded)})."
+            prepared.abstained = self._stamp(abstained_answer(question, reason, self.engine.name), prepared)
+            return prepared
+        # The anchor gate (above, cheap) let the evidence through; now the judge: does any sentence answer
+        # the question as searched (a follow-up: made standalone)?
+        reason = no_answer_reason(query, evidence.passages, self.judge)
+        if reason is not None:
             prepared.abstained = self._stamp(abstained_answer(question, reason, self.engine.name), prepared)
         return prepared
 

@@ -2,8 +2,8 @@
 
 A citation survives when its quote is verbatim in the stored article at its offsets (offsets are
 repaired when the quote is found elsewhere in the article) and the quote supports the sentence
-that cites it: the sentence is the quote, or it is close in meaning (embedding similarity) and
-every name and figure in it also appears in the quote or its neighbouring sentences. A sentence
+that cites it: the sentence is the quote, or the support judge (rag.judge) finds the sentence
+supported by the quote with its neighbouring sentences. A sentence
 left with no supporting citation is marked unsupported and dropped from the answer text; markers
 are renumbered so they never point past the source list.
 """
@@ -13,13 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from newsdesk.index.sentences import split_sentences
 from newsdesk.index.store import ArticleStore
 from newsdesk.rag.engines.base import abstained_answer
+from newsdesk.rag.judge import SupportJudge
 from newsdesk.rag.models import Answer, AnswerSentence, Citation
-from newsdesk.rag.question import anchor_terms, content_terms
 
 _MARKER = re.compile(r"\s*\[\d+\]")
 
@@ -37,11 +35,15 @@ def _neighbourhood(text: str, start: int, end: int) -> str:
     return text[spans[first][0] : spans[last][1]]
 
 
+def claim_of(sentence: str) -> str:
+    """The sentence as a claim: without its citation markers."""
+    return _MARKER.sub("", sentence).strip()
+
+
 class CitationCheck:
-    def __init__(self, store: ArticleStore, embedder: BaseEmbedding, min_similarity: float = 0.6) -> None:
+    def __init__(self, store: ArticleStore, judge: SupportJudge) -> None:
         self._store = store
-        self._embedder = embedder
-        self.min_similarity = min_similarity
+        self.judge = judge
 
     def article_texts(self, doc_ids: Iterable[str]) -> dict[str, str]:
         """The texts of these stored articles, read in one query (the ones the store has)."""
@@ -65,28 +67,37 @@ class CitationCheck:
     ) -> bool:
         """Whether the cited articles, together, support the sentence: a citation counts only when its
         quote is verbatim in its stored article, and the sentence is held against those quotes joined
-        (and their neighbouring sentences for names and figures). The one support test: `verify`
-        asks it of each citation alone, the evaluation's citation recall and precision (ALCE) of
-        a sentence's citations together and one by one. `articles` are the cited articles' texts
-        when the caller has read them already; else they are read here."""
+        with their neighbouring sentences. The one support test: `verify` asks it of each citation
+        alone, the evaluation's citation recall and precision (ALCE) of a sentence's citations together
+        and one by one. `articles` are the cited articles' texts when the caller has read them already;
+        else they are read here."""
         if articles is None:
             articles = self.article_texts(citation.doc_id for citation in citations)
         located = [found for found in (self._locate(c, articles) for c in citations) if found is not None]
-        if not located:
-            return False
-        quote = " ".join(citation.quote for citation, _ in located)
-        context = " ".join(_neighbourhood(text, citation.start, citation.end) for citation, text in located)
-        return self._holds(sentence, quote, context)
+        return self._hold([(sentence, located)])[0]
 
-    def _holds(self, sentence: str, quote: str, context: str) -> bool:
-        claim = _MARKER.sub("", sentence).strip()
-        if claim and claim in quote:
-            return True
-        context_terms = content_terms(context)
-        if any(anchor not in context_terms for anchor in anchor_terms(claim)):
-            return False
-        vectors = np.asarray(self._embedder.get_text_embedding_batch([claim, quote]))
-        return float(vectors[0] @ vectors[1]) >= self.min_similarity
+    def _hold(self, claims: Sequence[tuple[str, Sequence[tuple[Citation, str]]]]) -> list[bool]:
+        """For each (sentence, its located citations): supported? A claim verbatim in its quotes holds
+        without asking; the others go to the judge in one batch."""
+        verdicts = [False] * len(claims)
+        asked: list[int] = []
+        pairs: list[tuple[str, str]] = []
+        for i, (sentence, located) in enumerate(claims):
+            if not located:
+                continue
+            claim = claim_of(sentence)
+            quote = " ".join(citation.quote for citation, _ in located)
+            if claim and claim in quote:
+                verdicts[i] = True
+                continue
+            context = " ".join(_neighbourhood(text, c.start, c.end) for c, text in located)
+            asked.append(i)
+            pairs.append((claim, context))
+        if pairs:
+            scores = self.judge.support_scores(pairs)
+            for i, score in zip(asked, scores, strict=True):
+                verdicts[i] = bool(score >= self.judge.supports_threshold)
+        return verdicts
 
     def verify(self, answer: Answer, articles: ArticleTexts | None = None) -> Answer:
         """The answer with only supported sentences and their citations. `articles`: the cited
@@ -100,25 +111,30 @@ class CitationCheck:
             found = self._locate(citation, articles)
             if found is not None:
                 located[citation.marker] = found
+        # Every (sentence, citation) pair of the answer judged in one batch.
+        judged = [
+            (number, marker)
+            for number, sentence in enumerate(answer.sentences)
+            for marker in sentence.markers
+            if marker in located
+        ]
+        verdicts = self._hold([(answer.sentences[n].text, [located[m]]) for n, m in judged])
+        supported_pairs = {pair for pair, holds in zip(judged, verdicts, strict=True) if holds}
         kept_sentences: list[AnswerSentence] = []
         renumbered: dict[int, int] = {}
         citations: list[Citation] = []
-        for sentence in answer.sentences:
+        for number, sentence in enumerate(answer.sentences):
             markers = []
             for marker in sentence.markers:
-                if marker not in located:
+                if (number, marker) not in supported_pairs:
                     continue
                 citation = located[marker][0]
-                if not self.supports(sentence.text, [citation], articles):
-                    continue
                 if marker not in renumbered:
                     renumbered[marker] = len(renumbered) + 1
                     citations.append(citation.model_copy(update={"marker": renumbered[marker]}))
                 markers.append(renumbered[marker])
             kept_sentences.append(
-                AnswerSentence(
-                    text=_MARKER.sub("", sentence.text).strip(), markers=markers, supported=bool(markers)
-                )
+                AnswerSentence(text=claim_of(sentence.text), markers=markers, supported=bool(markers))
             )
         supported = [s for s in kept_sentences if s.supported]
         removed = len(kept_sentences) - len(supported)

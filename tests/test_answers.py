@@ -63,7 +63,7 @@ def test_citation_check_drops_a_citation_that_does_not_support_its_sentence(comp
             ]
         }
     )
-    checked = CitationCheck(components.store, components.embedder).verify(forged)
+    checked = CitationCheck(components.store, components.judge).verify(forged)
     verdicts = [s.supported for s in checked.sentences]
     assert verdicts == [True, False, False]
     assert "Ankara" not in checked.answer and "Pope" not in checked.answer
@@ -91,7 +91,9 @@ def test_an_answer_reads_the_articles_it_cites_in_one_query(components, monkeypa
     monkeypatch.setattr(store, "get_articles", get_articles)
     monkeypatch.setattr(store, "get_article", get_article)
     shipped = components.assistant()
-    assistant = Assistant(shipped.retriever, shipped.engine, CitationCheck(store, components.embedder))
+    assistant = Assistant(
+        shipped.retriever, shipped.engine, CitationCheck(store, components.judge), components.judge
+    )
 
     answer = assistant.ask("Who met in Tehran and when?")
 

@@ -90,6 +90,35 @@ def test_gate_fails_with_exit_code_1_when_answers_miss_expected_facts(
     assert "wrong-figure" in result.stdout and "missing $99 billion" in result.stdout
 
 
+def test_citation_judge_names_the_heuristic_yardstick_and_the_report_records_it(
+    sample_store: Path, tmp_path: Path
+) -> None:
+    dataset = tmp_path / "one.jsonl"
+    dataset.write_text(
+        json.dumps(
+            {
+                "id": "dayr",
+                "question": "How many Syrian forces did the US-led attack kill?",
+                "answerable": True,
+                "must_include": [["85"]],
+                "gold_docs": ["004_92eb43aadcb4a738.txt"],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    reports = tmp_path / "reports"
+    store = str(sample_store)
+    args = ("eval", "--store", store, "--dataset", str(dataset), "--json", "--report", str(reports))
+    summary = json.loads(run_cli(*args, "--citation-judge", "heuristic").stdout)
+    assert summary["citation_judge"] == "heuristic"
+    assert json.loads((reports / "report.json").read_text(encoding="utf-8"))["citation_judge"] == "heuristic"
+    assert "citations judged by heuristic" in (reports / "report.md").read_text(encoding="utf-8")
+    assert "citations judged by heuristic" in (reports / "report.html").read_text(encoding="utf-8")
+    result = run_cli(*args, "--citation-judge", "overlap", check=False)
+    assert result.returncode == 2 and "--citation-judge" in result.stderr
+
+
 def test_malformed_dataset_names_file_and_line(tmp_path: Path) -> None:
     dataset = tmp_path / "bad.jsonl"
     dataset.write_text('{"id": "x", "question": "Who?"}\n', encoding="utf-8")

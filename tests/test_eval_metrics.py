@@ -125,7 +125,7 @@ class InventingEngine(AnswerEngine):
 
 def test_an_engine_that_invents_facts_fails_the_gate(components) -> None:  # type: ignore[no-untyped-def]
     real = components.assistant()
-    inventing = Assistant(real.retriever, InventingEngine(), real.checker)
+    inventing = Assistant(real.retriever, InventingEngine(), real.checker, real.judge)
     questions = [q for q in load_dataset(bundled_dataset()) if q.answerable][:4]
     results = run_evaluation(inventing, questions)
     summary = aggregate(results)
