@@ -712,6 +712,59 @@ def generate(
         err.print(f"{len(drafts)} draft question(s) written to {out_file}", highlight=False)
 
 
+@eval_app.command("judge")
+def evaluate_judge(
+    pairs: Annotated[
+        Path | None,
+        typer.Option(
+            "--pairs", help="Labelled pairs (JSONL) [default: the development pairs].", show_default=False
+        ),
+    ] = None,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option("--judge", help="trained or heuristic; repeat [default: both].", show_default=False),
+    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Measure support judges on labelled pairs: accuracy, precision and recall of "supported" per split.
+
+    Example: newsdesk eval judge --judge trained --judge heuristic
+    """
+    from newsdesk.eval.judge_set import dev_pairs, judge_figures
+    from newsdesk.settings import JudgeSettings
+
+    if pairs is not None and not pairs.is_file():
+        fail(f"{pairs}: no such file")
+    chosen = kinds or ["trained", "heuristic"]
+    for kind in chosen:
+        try:
+            JudgeSettings(kind=kind)
+        except ValueError:
+            fail(f"--judge {kind}: not a judge (trained, heuristic)")
+    try:
+        rows = dev_pairs(pairs)
+    except (OSError, ValueError) as error:
+        fail(f"{pairs}: not a JSONL file of labelled pairs ({error})")
+    components = Components(settings_from(config))
+    results = {}
+    for kind in chosen:
+        judge = components.build_judge(kind)  # type: ignore[arg-type]
+        results[judge.name] = judge_figures(judge, rows)
+    if as_json:
+        print(json.dumps(results, indent=2))
+        return
+    table = Table("judge", "split", "task", "pairs", "accuracy", "precision", "recall")
+    for name, by_split in results.items():
+        for split, by_task in by_split.items():
+            for task, figure in by_task.items():
+                table.add_row(
+                    name, split, task, str(figure["n"]), f"{figure['accuracy']:.3f}",
+                    f"{figure['precision']:.3f}", f"{figure['recall']:.3f}",
+                )  # fmt: skip
+    out.print(table)
+
+
 @app.command("train-judge")
 def train_judge_command(
     corpora: Annotated[

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from newsdesk.eval.judge_set import dev_pairs, figures
 from newsdesk.index.embed import packaged_model_dir
 from newsdesk.index.onnx_encoder import ONNX_FILE, RECIPE, export_int8
 from newsdesk.rag.judge import JudgeTask, judge_input
@@ -93,12 +94,6 @@ def read_pairs(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def dev_pairs() -> list[dict[str, Any]]:
-    """The development pairs shipped with newsdesk.eval (tune and holdout splits)."""
-    resource = files("newsdesk.eval") / "datasets" / "dev" / "judge_pairs.jsonl"
-    return [json.loads(line) for line in resource.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def evaluation_articles() -> set[str]:
     """Every article named by an evaluation set (gold docs and judge pairs): never trained on."""
     names: set[str] = set()
@@ -148,18 +143,6 @@ def data_summary(path: Path, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "rows": len(rows),
         "by_task": {task: sum(kinds.values()) for task, kinds in by_kind.items()},
         "by_kind": {task: dict(sorted(kinds.items())) for task, kinds in by_kind.items()},
-    }
-
-
-def figures(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, float | int]:
-    """Accuracy, precision and recall of label "true" (precision 1.0 when nothing is called true)."""
-    predicted = scores >= threshold
-    true_positive = int((predicted & labels).sum())
-    return {
-        "n": len(labels),
-        "accuracy": round(float((predicted == labels).mean()), 4) if len(labels) else 0.0,
-        "precision": round(true_positive / int(predicted.sum()), 4) if predicted.any() else 1.0,
-        "recall": round(true_positive / int(labels.sum()), 4) if labels.any() else 0.0,
     }
 
 
