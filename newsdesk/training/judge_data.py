@@ -197,8 +197,10 @@ class Article:
 
 
 def excluded_articles(datasets_dir: Path | None = None) -> set[str]:
-    """Every article named in the evaluation sets (eval/datasets/**), as `bbc/<section>/<NNN>.txt` or
-    `reuters-0NN.json#<id>`."""
+    """Every article named in the evaluation sets (eval/datasets/**): BBC and Reuters names anywhere in their
+    files, as `bbc/<section>/<NNN>.txt` or `reuters-0NN.json#<id>`, and every `gold_docs` and `article` of
+    their JSONL rows as written (seed files too). The pair builder leaves them out; training refuses a row
+    from one of them (newsdesk.training.train_judge)."""
     root = datasets_dir or Path(str(resources.files("newsdesk.eval") / "datasets"))
     names: set[str] = set()
     for path in sorted(root.rglob("*")):
@@ -207,6 +209,13 @@ def excluded_articles(datasets_dir: Path | None = None) -> set[str]:
         text = path.read_text(encoding="utf-8", errors="replace")
         names |= {f"bbc/{section}/{number}.txt" for section, number in _BBC_NAME.findall(text)}
         names |= set(_REUTERS_NAME.findall(text))
+        if path.suffix == ".jsonl":
+            for line in text.splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    names.update(row.get("gold_docs") or [])
+                    if row.get("article"):
+                        names.add(row["article"])
     return names
 
 

@@ -24,7 +24,6 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from importlib.resources import files
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from newsdesk.index.embed import packaged_model_dir
 from newsdesk.index.onnx_encoder import ONNX_FILE, RECIPE, export_int8
 from newsdesk.rag.judge import JudgeTask, judge_input
 from newsdesk.rag.judge_onnx import MANIFEST_FILE, TOKENIZER_FILE, OnnxJudge, file_sha256
+from newsdesk.training.judge_data import excluded_articles
 
 # Bump when training, export or threshold choice change: it names the judge ("trained:<version>").
 JUDGE_RECIPE = "judge-v1"
@@ -92,23 +92,6 @@ def read_pairs(path: Path) -> list[dict[str, Any]]:
     if not rows:
         raise JudgeTrainingError(f"{path}: no training pairs")
     return rows
-
-
-def evaluation_articles() -> set[str]:
-    """Every article named by an evaluation set (gold docs and judge pairs): never trained on."""
-    names: set[str] = set()
-    root = files("newsdesk.eval") / "datasets"
-    for folder in (root, root / "dev"):
-        for resource in folder.iterdir():
-            if not resource.name.endswith(".jsonl"):
-                continue
-            for line in resource.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    names.update(row.get("gold_docs") or [])
-                    if row.get("article"):
-                        names.add(row["article"])
-    return names
 
 
 def _tails(name: str) -> set[str]:
@@ -286,7 +269,7 @@ def train_judge(
     if missing:
         raise JudgeTrainingError(f'training needs the train extra (pip install -e ".[train]"): no {missing}')
     rows = read_pairs(pairs)
-    check_no_evaluation_articles(rows, evaluation_articles())
+    check_no_evaluation_articles(rows, excluded_articles())
     summary = data_summary(pairs, rows)
     used = rows[:limit] if limit else rows
     hyperparameters = {
