@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from llama_index.core.schema import BaseNode, NodeWithScore
 from newsdesk.index.dates import DateFormError, parse_period
@@ -105,6 +105,33 @@ class DatedPhrase(BaseModel):
     note: str = Field(description="What the answer shows, e.g. '(Thursday = 15 September 2016, ...)'.")
 
 
+# What a part of a question asks for. "statement" is what someone said; "thing" is anything else.
+AnswerType = Literal[
+    "person", "organisation", "place", "date", "amount", "count", "reason", "statement", "outlet", "thing"
+]
+
+
+class QuestionPart(BaseModel):
+    """One thing a question asks: "Who met in Tehran and when?" has two parts (who, when)."""
+
+    text: str = Field(description="The part as a question of its own, e.g. 'When did they meet in Tehran?'.")
+    answer_type: AnswerType
+    focus: list[str] = Field(
+        default_factory=list,
+        description="Who or what the part is about, as the question writes them (names, key noun phrases).",
+    )
+
+
+class AnswerPart(BaseModel):
+    """How an answer covers one part of its question."""
+
+    question: str = Field(description="The part as a question of its own.")
+    answer_type: AnswerType
+    covered: bool = Field(description="False: the archive does not say (the answer says so).")
+    answer: str | None = Field(default=None, description="The answer span, copied from a cited sentence.")
+    markers: list[int] = Field(default_factory=list, description="The citations that answer this part.")
+
+
 class AnswerSentence(BaseModel):
     text: str
     markers: list[int] = Field(default_factory=list)
@@ -125,6 +152,14 @@ class Answer(BaseModel):
         default=None, description="The question as searched (after follow-up rewriting)."
     )
     filters: Filters | None = Field(default=None, description="The filters retrieval applied, if any.")
+    direct_answer: str | None = Field(
+        default=None,
+        description="The answer in a few words, first (names, a date, an amount), with its citation markers; "
+        "every word a connective or copied from a cited sentence. None when abstained.",
+    )
+    parts: list[AnswerPart] = Field(
+        default_factory=list, description="Each part of the question and whether the answer covers it."
+    )
     removed_sentences: int = Field(
         default=0, description="Sentences of the engine's draft that the citation check removed."
     )
