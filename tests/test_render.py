@@ -191,3 +191,35 @@ def test_one_quote_cited_by_two_markers_is_shown_once_with_both() -> None:
     assert markdown.count(f"“{MET}”") == 1 and f"[1] [2] {source_line(answer.citations[0])}" in markdown
     page = answer_message_html(answer, None, 0)
     assert page.count("<mark>") == 1 and 'id="nd-source-0-1"' in page and 'id="nd-source-0-2"' in page
+
+
+def test_chat_shows_the_direct_answer_first_and_what_is_missing_after(components, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The real assistant's answer, given the direct answer and parts an engine may not fill yet.
+    from newsdesk.rag.models import Filters
+    from rich.console import Console
+
+    from newsdesk.chat import ChatSession
+
+    assistant = components.assistant()
+    stream = assistant.stream
+    short = "The defence ministers of allies Iran, Russia and Syria [1]; on Thursday [1]"
+
+    def composed_stream(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for item in stream(*args, **kwargs):
+            yield (
+                item.model_copy(update={"direct_answer": short, "parts": PARTS})
+                if isinstance(item, Answer)
+                else item
+            )
+
+    monkeypatch.setattr(assistant, "stream", composed_stream)
+    console = Console(record=True, width=300)
+    ChatSession(assistant, Filters(), console).handle(TEHRAN)
+    shown = console.export_text()
+
+    places = [
+        shown.find(text)
+        for text in (short, "held talks in Tehran on pressing", "Not in the archive: Why did", "Sources")
+    ]
+    assert -1 not in places and places == sorted(places), shown
+    assert shown.count(short) == 1
