@@ -57,10 +57,10 @@ def source_title(citation: Citation) -> str:
     return citation.title or UNTITLED
 
 
-def source_details(citation: Citation) -> str:
+def source_details(citation: Citation, separator: str = ", ") -> str:
     """`Outlet, 2016-09-19` with what is known."""
     known = (citation.outlet, citation.published.isoformat() if citation.published else None)
-    return ", ".join(part for part in known if part) or "outlet and date unknown"
+    return separator.join(part for part in known if part) or "outlet and date unknown"
 
 
 def source_where(citation: Citation) -> str:

@@ -150,7 +150,7 @@ def source_card_html(group: SourceGroup, article_text: str | None, turn: int) ->
     """One cited article: its title line once, then each of its quotes in context with its markers."""
     first = group.citation
     title = html.escape(source_title(first))
-    details = html.escape(source_details(first).replace(", ", " · "))
+    details = html.escape(source_details(first, " · "))
     where = html.escape(source_where(first))
     quotes = "".join(
         _quote_html(quote, article_text, turn, labelled=len(group.quotes) > 1) for quote in group.quotes
