@@ -28,8 +28,9 @@ class EvalQuestion(BaseModel):
     type: str = "factoid"
     history: list[tuple[str, str]] = Field(default_factory=list)
     evidence: list[str] = Field(
-        default_factory=list, description="The sentences of the gold articles that answer it (or, unanswerable, "
-        "that state the fact asked of another party)."
+        default_factory=list,
+        description="The sentences of the gold articles that answer it (or, unanswerable, "
+        "that state the fact asked of another party).",
     )
     draft: bool = Field(
         default=False, description="Written by `eval generate` and not yet reviewed by a person."

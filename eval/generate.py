@@ -28,13 +28,10 @@ import itertools
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-
-from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
 
 from newsdesk.eval.dataset import EvalQuestion
 from newsdesk.index.dates import printed_days
@@ -42,6 +39,9 @@ from newsdesk.index.ingest import prepare_article
 from newsdesk.index.models import Article
 from newsdesk.index.read import UnreadableSource, read_documents
 from newsdesk.index.sentences import split_sentences
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
 from newsdesk.settings import FieldMapping
 
 KINDS = ("wh", "follow-up", "two-part", "near-miss")
@@ -50,7 +50,22 @@ _CURRENCY = {"dollars ": "$", "pounds ": "£", "euros ": "€"}
 _SAY = {"say", "tell", "announce", "report", "add", "state"}
 _SUBJECT_PRONOUNS = {"it": "it", "he": "he", "she": "she"}
 # Left in a question, these refer to something the reader of the question alone cannot know.
-_DANGLING = {"he", "she", "it", "they", "him", "her", "them", "this", "that", "these", "those", "we", "i", "us"}
+_DANGLING = {
+    "he",
+    "she",
+    "it",
+    "they",
+    "him",
+    "her",
+    "them",
+    "this",
+    "that",
+    "these",
+    "those",
+    "we",
+    "i",
+    "us",
+}
 _MAGNITUDES = {"mln", "bln", "million", "billion", "thousand", "trillion"}
 _DESCRIPTIONS = {"the company", "the firm", "the bank", "the group", "the corporation", "the concern"}
 _WHEN_PREPS = {"on", "in", "during", "at"}
@@ -94,7 +109,12 @@ def _figure_spellings(text: str) -> list[str]:
     forms.append(bare)
     number = re.match(r"[\d,.]+", bare)
     if number:
-        for short, long in ((" mln", " million"), (" bln", " billion"), ("bn", " billion"), ("m", " million")):
+        for short, long in (
+            (" mln", " million"),
+            (" bln", " billion"),
+            ("bn", " billion"),
+            ("m", " million"),
+        ):
             if bare[number.end() :].startswith(short):
                 forms.append(number.group(0) + long)
         forms.append(number.group(0))  # "5.6 mln dlrs" is also answered by "5.6 million dollars"
@@ -262,9 +282,8 @@ def _resolve(pronoun: Token, reporter: Span | None, parsed: _Parsed) -> tuple[st
     if reporter is not None:
         labels = {e.label_ for e in reporter.ents}
         if wanted in labels or (wanted == "ORG" and not labels & {"PERSON"} and labels):
-            name = reporter.text
-            if reporter[0].dep_ == "det":
-                name = reporter[0].lower_ + reporter.text[len(reporter[0].text) :]
+            # The reporter's first name, not its apposition ("Shamrock Holdings Inc, a Disney company").
+            name = _strip_det(reporter.ents[0]) if reporter.ents else reporter.text
             if name.lower() in _DESCRIPTIONS:
                 name = parsed.main.get("ORG", "")
             if name:
@@ -327,9 +346,17 @@ def _wh_questions(sentence: Span, parsed: _Parsed) -> list[_Wh]:
         subject_text, party, party_label = parsed.main["ORG"], parsed.main["ORG"], "ORG"
     else:
         subject_text = _words(subject_tokens)
-        if subject_tokens[0].i == sentence.start and subject_tokens[0].tag_ in {"DT", "PRP$", "JJ", "NN", "NNS"}:
+        if subject_tokens[0].i == sentence.start and subject_tokens[0].tag_ in {
+            "DT",
+            "PRP$",
+            "JJ",
+            "NN",
+            "NNS",
+        }:
             subject_text = subject_text[0].lower() + subject_text[1:]
-        ents = [e for e in sentence.ents if e.start >= subject_tokens[0].i and e.end <= subject_tokens[-1].i + 1]
+        ents = [
+            e for e in sentence.ents if e.start >= subject_tokens[0].i and e.end <= subject_tokens[-1].i + 1
+        ]
         parties = [e for e in ents if e.label_ in {"PERSON", "ORG"}]
         party, party_label = (_strip_det(parties[0]), parties[0].label_) if parties else ("", "")
 
@@ -436,7 +463,12 @@ def _wh_questions(sentence: Span, parsed: _Parsed) -> list[_Wh]:
             add(f"when {moved}", subject_text, tail(removed), ent, "temporal")
         elif ent.label_ in {"GPE", "LOC"}:
             prep = root.head
-            if root.dep_ == "pobj" and prep.dep_ == "prep" and prep.head == verb and prep.lower_ in {"in", "at"}:
+            if (
+                root.dep_ == "pobj"
+                and prep.dep_ == "prep"
+                and prep.head == verb
+                and prep.lower_ in {"in", "at"}
+            ):
                 if {t.i for t in prep.subtree} != ids | {prep.i}:
                     continue
                 add(f"where {moved}", subject_text, tail({t.i for t in prep.subtree}), ent, "factoid")
@@ -450,18 +482,30 @@ def _wh_questions(sentence: Span, parsed: _Parsed) -> list[_Wh]:
     return questions
 
 
-def _figure_question(ent: Span, verb: Token, moved: str, subject_text: str, tail, add) -> None:  # noqa: ANN001
+def wh_questions(text: str, nlp: Language) -> list[tuple[str, str]]:
+    """(question, answer) of every wh-question the drafts could ask of `text`, read as an article's
+    lead (its pronouns resolved within it): what a reviewer or a test can check one sentence by."""
+    article = Article(doc_id="text", source="text", text=text, content_hash="")
+    parsed = _parse(nlp, article)
+    return [(q.render(), q.answer) for sentence in parsed.doc.sents for q in _wh_questions(sentence, parsed)]
+
+
+def _figure_question(
+    ent: Span,
+    verb: Token,
+    moved: str,
+    subject_text: str,
+    tail: Callable[..., str | None],
+    add: Callable[..., None],
+) -> None:
     """How much / how many / by how much, when the figure is the object (or its count), the
     complement of "be", the change of a rise or fall, or the price after "for"."""
     ids = set(range(ent.start, ent.end))
     root = ent.root
     if root.dep_ in {"dobj", "attr", "npadvmod"} and root.head == verb:
         removed = {t.i for t in root.subtree}
-        if removed != ids and not (removed - ids <= {t.i for t in root.subtree if t.dep_ == "det"}):
-            # A counted noun: "5 mln shares" -> "how many shares".
-            if ent.label_ != "CARDINAL" or root.tag_ != "NNS":
-                return
-            return
+        if not removed - ids <= {t.i for t in root.subtree if t.dep_ == "det"}:
+            return  # the object is more than the figure; counted nouns are handled below
         if ent.label_ == "PERCENT":
             if verb.lemma_ not in _CHANGE_VERBS:
                 return
@@ -483,11 +527,20 @@ def _figure_question(ent: Span, verb: Token, moved: str, subject_text: str, tail
             return
         if len(phrase) > 5 or [t.i for t in phrase] != list(range(ent.end, ent.end + len(phrase))):
             return  # only "5 mln common shares": the counted words right after the figure
-        if {t.i for t in counted.subtree} - ids - {t.i for t in phrase} - {
-            t.i for t in counted.subtree if t.dep_ == "det"
-        }:
+        if (
+            {t.i for t in counted.subtree}
+            - ids
+            - {t.i for t in phrase}
+            - {t.i for t in counted.subtree if t.dep_ == "det"}
+        ):
             return
-        add(f"how many {_words(phrase)} {moved}", subject_text, tail({t.i for t in counted.subtree}), ent, "numeric")
+        add(
+            f"how many {_words(phrase)} {moved}",
+            subject_text,
+            tail({t.i for t in counted.subtree}),
+            ent,
+            "numeric",
+        )
         return
     if ent.label_ == "MONEY" and root.dep_ == "pobj" and head.dep_ == "prep" and head.lower_ == "for":
         if head.head != verb or {t.i for t in head.subtree} != ids | {head.i}:
@@ -681,10 +734,17 @@ class _Drafter:
         for q in self.questions(index):
             if q.asks_subject or not q.party or q.type not in {"numeric", "temporal"}:
                 continue
+            if q.subject.removeprefix("the ") != q.party:
+                continue  # the subject is more than the party ("sale of the Newport News system")
             for other, label in parsed.parties.items():
                 if label != q.party_label or _same_party(other, q.party) or other in q.tail:
                     continue
-                if not re.fullmatch(r"[A-Z][\w.&'-]*(?: [A-Z][\w.&'-]*)*", other):
+                if not re.fullmatch(r"[A-Z][\w.&-]*(?: [A-Z][\w.&-]*)*", other):
+                    continue
+                # "United Food and Commercial Workers": one name the entity recogniser cut in two.
+                if re.search(
+                    re.escape(other) + r"\s+(?:and|&)\s+\w|\w\s+(?:and|&)\s+" + re.escape(other), parsed.text
+                ):
                     continue
                 if not self.absent(other, q.party, parsed):
                     continue
