@@ -81,7 +81,7 @@ _MAX_QUESTION_WORDS = 24
 _ROUGH_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 # Articles tried per draft of a kind before the rest are left to wh-questions: bounds the time on
 # an archive where a kind is rare (two-part needs two articles of one story).
-_ATTEMPTS = 50
+_ATTEMPTS = 70
 _PARSED_CHARS = 2500  # the lead of an article: where its facts are stated, and what parsing costs
 _STORY_DAYS = 3  # articles of one story: a shared party within this many days
 
@@ -200,7 +200,8 @@ def _parse(nlp: Language, article: Article) -> _Parsed:
 
 
 def _strip_det(span: Span) -> str:
-    tokens = [t for t in span if not (t.i == span.start and t.dep_ == "det")]
+    """The name without its article or possessive ending ("the Bundesbank's" -> "Bundesbank")."""
+    tokens = [t for t in span if not (t.i == span.start and t.dep_ == "det") and t.tag_ != "POS"]
     return "".join(t.text_with_ws for t in tokens).strip()
 
 
