@@ -285,6 +285,9 @@ def _resolve(pronoun: Token, reporter: Span | None, parsed: _Parsed) -> tuple[st
         if wanted in labels or (wanted == "ORG" and not labels & {"PERSON"} and labels):
             # The reporter's first name, not its apposition ("Shamrock Holdings Inc, a Disney company").
             name = _strip_det(reporter.ents[0]) if reporter.ents else reporter.text
+            first = reporter.ents[0].start if reporter.ents else reporter.start
+            if reporter.doc[first].lower_ == "the" or (first > 0 and reporter.doc[first - 1].lower_ == "the"):
+                name = "the " + name  # "the Chicago Board Options Exchange", as the article writes it
             if name.lower() in _DESCRIPTIONS:
                 name = parsed.main.get("ORG", "")
             if name:
@@ -341,7 +344,7 @@ def _wh_questions(sentence: Span, parsed: _Parsed) -> list[_Wh]:
         if resolved is None:
             return []
         subject_text, party_label = resolved
-        party = subject_text
+        party = subject_text.removeprefix("the ")
     elif _words(subject_tokens).lower() in _DESCRIPTIONS and "ORG" in parsed.main:
         # "The company said ..." names the article's company, which the question must name itself.
         subject_text, party, party_label = parsed.main["ORG"], parsed.main["ORG"], "ORG"
@@ -382,6 +385,11 @@ def _wh_questions(sentence: Span, parsed: _Parsed) -> list[_Wh]:
     def tail(removed: set[int], stranded: str = "") -> str | None:
         kept_after = [t for t in after if t.i not in removed]
         kept_front = [t for t in fronted if t.i not in removed]
+        kept = {t.i for t in kept_after + kept_front}
+        if any(
+            t.dep_ == "prep" and not any(c.i in kept for c in t.children) for t in kept_after + kept_front
+        ):
+            return None  # a preposition whose object was the answer's: "options on?"
         parts = [_words([t for t in middle if t.i not in removed]), verb_text, _words(kept_after)]
         if stranded:
             parts.append(stranded)

@@ -59,6 +59,14 @@ def _record(gold: str) -> str:
             "Paris",
         ),
         (
+            # Reported speech: "it" is the reporter; the date goes, the object of "on" stays.
+            "The Chicago Board Options Exchange said it will begin trading call and put options March 16 on "
+            "Coca-Cola Enterprises Inc.",
+            "When will the Chicago Board Options Exchange begin trading call and put options on Coca-Cola "
+            "Enterprises Inc.?",
+            "March 16",
+        ),
+        (
             "Lilly issued 17.1 mln warrants with an expiration of March 31, 1991.",
             "How many warrants did Lilly issue with an expiration of March 31, 1991?",
             "17.1 mln",
