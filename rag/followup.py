@@ -1,0 +1,236 @@
+"""Making a follow-up standalone, for engines that do not rewrite follow-ups themselves (LLM engines use
+prompts/condense.md instead).
+
+A reference back ("he", "his ministry", "the company", "they", "there", "that year") is replaced by the
+named entity it stands for in the earlier turns: the previous answer's entities of the right kind first (a
+person for he/his, an organisation or country for it/they, a place for there, a date for then/that year),
+then the previous question's, then older turns'. "What did his ministry say before the meeting?" after
+"Which Russian minister went to Tehran?", answered with Sergei Shoigu, becomes "What did Sergei Shoigu's
+ministry say before the meeting?". A short elliptic follow-up ("and when?", "why?"), and one whose
+references stay unresolved, is still searched together with the question it leans on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from threading import Lock
+
+from newsdesk.rag.engines.base import Turn
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+# Words that may lean on an earlier turn: a follow-up with one that nothing resolved is searched together
+# with the question it leans on.
+_REFERS_BACK = re.compile(
+    r"\b(he|she|it|they|him|her|his|its|their|them|that|this|those|these|there|then)\b", re.I
+)
+_PRONOUN = re.compile(r"\b(he|she|it|they|him|her|his|its|their|them)\b", re.I)
+_SHORT = 5  # words: "and when did they meet?" needs the earlier question whatever it names
+
+_PERSON = ("PERSON",)
+_BODY = ("ORG", "GPE", "NORP")  # who acts as "it" / "they" in news: organisations, countries, peoples
+_THING = ("ORG", "GPE", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "FAC")
+_PLACE = ("GPE", "LOC", "FAC")
+_DATE = ("DATE",)
+
+_PRONOUN_KINDS = {
+    **dict.fromkeys(("he", "him", "his", "she", "her", "hers"), _PERSON),
+    **dict.fromkeys(("it", "its"), _THING),
+    **dict.fromkeys(("they", "them", "their", "theirs"), _BODY),
+}
+# "the company" names an organisation, "the country" a country; "the government" is a country's.
+_NOUN_KINDS = {
+    **dict.fromkeys(
+        ("company", "firm", "group", "bank", "party", "agency", "organisation", "organization"), ("ORG",)
+    ),
+    **dict.fromkeys(("country", "nation", "city", "town"), ("GPE",)),
+}  # fmt: skip
+_OWNED_BY_COUNTRY = frozenset({"government", "army", "military", "parliament", "economy", "navy"})
+_DATE_NOUNS = frozenset({"year", "day", "month", "week", "time"})
+_BE = frozenset({"is", "are", "was", "were", "be", "been", "'s"})
+_QUOTES = frozenset('"“”')
+_MARKERS = re.compile(r"\s*\[\d+\]")  # an answer's citation markers
+
+
+@dataclass(frozen=True)
+class Standalone:
+    """A follow-up made ready to search: `question` with its references resolved, and the `earlier`
+    question it is searched together with while it still leans on it ("" when it stands alone)."""
+
+    question: str
+    earlier: str = ""
+
+    @property
+    def query(self) -> str:
+        if not self.earlier:
+            return self.question
+        # The earlier question ends as a question, so the follow-up's first word opens one
+        # (rag.question.anchor_terms: "Did" or "Name" is no name the archive must mention).
+        earlier = self.earlier if self.earlier[-1] in "?!" else self.earlier.rstrip(".") + "?"
+        return f"{earlier} {self.question}"
+
+
+def _entity_text(entity: Span) -> str:
+    # spaCy keeps a possessive inside the entity ("New Zealand's") and a leading "the" sometimes.
+    start, end = entity.start, entity.end
+    doc = entity.doc
+    while start < end and doc[start].lower_ == "the":
+        start += 1
+    while end > start and doc[end - 1].tag_ == "POS":
+        end -= 1
+    return doc[start:end].text if end > start else entity.text
+
+
+def _fits(entity: Span, kinds: tuple[str, ...]) -> bool:
+    """Whether `entity` can be what a reference of these kinds stands for, by its label and its role: a name
+    modifying another ("a London-based author", "Russian minister") is no referent, and a country is "it" or
+    "they" as an actor ("Moscow has sent"), "there" as a place ("went to Tehran")."""
+    if entity.label_ not in kinds:
+        return False
+    role = entity.root.dep_
+    if role in ("compound", "amod", "npadvmod", "nmod"):
+        return False
+    place = entity.label_ in _PLACE and role == "pobj"
+    if kinds == _PLACE:
+        return place or role == "ROOT"
+    return not place
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _when(date: str) -> str:
+    """A date as an adverbial: "on 22 February 2005", "on Thursday", "in 1987", "in March", "last week"."""
+    if re.match(r"(last|this|next|the|early|late|mid)\b|.*\bago$", date, re.I):
+        return date
+    if re.search(r"day\b|\b\d{1,2}(st|nd|rd|th)?\b", date, re.I):
+        return f"on {date}"
+    return f"in {date}"
+
+
+def _quoted(token: Token) -> bool:
+    """Whether the token sits inside quotation marks (a quoted "our strength" is the speaker's)."""
+    return sum(1 for before in token.doc[: token.i] if before.text in _QUOTES) % 2 == 1
+
+
+class ReferenceResolver:
+    """Replaces a follow-up's references back by the named entities they stand for (spaCy's tagger, parser and
+    entity recogniser, `newsdesk.index.language.load_reader`, loaded by `load` on the first follow-up that
+    refers back: a conversation without one, or an LLM engine's, never pays for it)."""
+
+    def __init__(self, load: Callable[[], Language]) -> None:
+        self._load = load
+        self._pipeline: Language | None = None
+        self._lock = Lock()  # `newsdesk serve` answers in several threads
+
+    def _nlp(self, text: str) -> Doc:
+        with self._lock:
+            if self._pipeline is None:
+                self._pipeline = self._load()
+        return self._pipeline(text)
+
+    def resolve(self, question: str, history: Sequence[Turn]) -> str:
+        """`question` with each reference it makes to an earlier turn replaced; as asked when it makes none or
+        none can be resolved."""
+        if not history or not _REFERS_BACK.search(question):
+            return question
+        doc = self._nlp(question)
+        context = [self._nlp(_MARKERS.sub("", text)) for text in self._earlier_texts(history)]
+        replacements: dict[int, tuple[int, str]] = {}  # first token -> (end token, text)
+        for start, end, kinds, form in self._references(doc):
+            if any(_fits(entity, kinds) and entity.end <= start for entity in doc.ents):
+                continue  # the question itself names what it refers to ("Iran said its army ...")
+            name = next(self._candidates(context, kinds), None)
+            if name is None or name.lower() in question.lower():
+                continue
+            replacements[start] = (end, form.format(name=name, owner=_possessive(name), when=_when(name)))
+        if not replacements:
+            return question
+        return self._rewrite(doc, replacements)
+
+    @staticmethod
+    def _earlier_texts(history: Sequence[Turn]) -> Iterator[str]:
+        for asked, answered in reversed(history):
+            yield answered
+            yield asked
+
+    @staticmethod
+    def _candidates(context: list[Doc], kinds: tuple[str, ...]) -> Iterator[str]:
+        for doc in context:
+            for entity in doc.ents:
+                if _fits(entity, kinds):
+                    yield _entity_text(entity)
+
+    def _references(self, doc: Doc) -> Iterator[tuple[int, int, tuple[str, ...], str]]:
+        """(start, end, entity kinds, replacement form) of each reference back in `doc`."""
+        for token in doc:
+            lowered = token.lower_
+            if _quoted(token):
+                continue
+            if lowered in _PRONOUN_KINDS:
+                owner = token.tag_ == "PRP$" or lowered in ("its", "their", "his")
+                yield token.i, token.i + 1, _PRONOUN_KINDS[lowered], "{owner}" if owner else "{name}"
+            elif lowered == "there" and not self._existential(token):
+                preposition = token.i > 0 and doc[token.i - 1].dep_ == "prep"
+                yield token.i, token.i + 1, _PLACE, "{name}" if preposition else "in {name}"
+            elif lowered == "then" and token.i > 0 and token.dep_ == "advmod":
+                yield token.i, token.i + 1, _DATE, "{when}"
+            elif lowered in ("the", "that") and token.i + 1 < len(doc):
+                noun = doc[token.i + 1]
+                if noun.lower_ in _NOUN_KINDS and lowered == "the":
+                    yield token.i, token.i + 2, _NOUN_KINDS[noun.lower_], "{name}"
+                elif noun.lower_ in _OWNED_BY_COUNTRY and lowered == "the":
+                    yield token.i, token.i + 1, ("GPE",), "{owner}"
+                elif noun.lower_ in _DATE_NOUNS and lowered == "that":
+                    preposition = token.i > 0 and doc[token.i - 1].dep_ == "prep"
+                    yield token.i, token.i + 2, _DATE, "{name}" if preposition else "{when}"
+
+    @staticmethod
+    def _existential(token: Token) -> bool:
+        """ "Are there ...", "there were ...": no place is meant."""
+        if token.tag_ == "EX" or token.dep_ == "expl":
+            return True
+        doc = token.doc
+        neighbours = [doc[i] for i in (token.i - 1, token.i + 1) if 0 <= i < len(doc)]
+        return any(neighbour.lower_ in _BE for neighbour in neighbours)
+
+    @staticmethod
+    def _rewrite(doc: Doc, replacements: dict[int, tuple[int, str]]) -> str:
+        parts: list[str] = []
+        index = 0
+        # A leading "and"/"but"/"so" ties the follow-up to the earlier turn; the standalone question drops it.
+        if doc[0].lower_ in ("and", "but", "so") and len(doc) > 1:
+            index = 1
+        first = index
+        while index < len(doc):
+            token = doc[index]
+            if index in replacements:
+                end, text = replacements[index]
+                parts.append(text + doc[end - 1].whitespace_)
+                index = end
+                continue
+            parts.append(token.text_with_ws)
+            index += 1
+        text = "".join(parts).strip()
+        if first > 0 or text[:1].islower():
+            text = text[:1].upper() + text[1:]
+        return text
+
+
+def make_standalone(question: str, history: Sequence[Turn], resolver: ReferenceResolver | None) -> Standalone:
+    """The follow-up `question` made standalone: its references resolved (with a `resolver`), and the
+    earlier question it still leans on kept beside it."""
+    if not history:
+        return Standalone(question)
+    # The previous question as it was searched: a chain of follow-ups ("and when?", "why?") keeps the
+    # question they all lean on.
+    previous = make_standalone(history[-1][0], history[:-1], resolver).query
+    resolved = resolver.resolve(question, history) if resolver is not None else question
+    if len(question.split()) <= _SHORT:
+        return Standalone(resolved, earlier=previous)  # too short to say what it asks about
+    # Once resolved, only a pronoun left over ("which of them") still needs the earlier question.
+    leans = _REFERS_BACK.search(question) if resolved == question else _PRONOUN.search(resolved)
+    return Standalone(resolved, earlier=previous if leans else "")
