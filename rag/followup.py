@@ -48,7 +48,24 @@ _NOUN_KINDS = {
     **dict.fromkeys(("country", "nation", "city", "town"), ("GPE",)),
 }  # fmt: skip
 _OWNED_BY_COUNTRY = frozenset({"government", "army", "military", "parliament", "economy", "navy"})
+# What a person's "his"/"her" may stand before that is an institution they serve, not their own.
+_INSTITUTIONS = frozenset(
+    {"ministry", "government", "party", "company", "firm", "army", "military", "office", "department"}
+    | {"administration", "cabinet", "embassy", "agency", "country", "team", "club", "union", "bank"}
+)
 _DATE_NOUNS = frozenset({"year", "day", "month", "week", "time"})
+# What `ReferenceResolver` looks for: those words, and "the company", "the government", "that year".
+_MAY_REFER = re.compile(
+    "|".join(
+        (
+            _REFERS_BACK.pattern,
+            rf"\bthe ({'|'.join(sorted(_NOUN_KINDS.keys() | _OWNED_BY_COUNTRY))})\b",
+            rf"\bthat ({'|'.join(sorted(_DATE_NOUNS))})\b",
+        )
+    ),
+    re.I,
+)
+_LOCATIVE = frozenset({"in", "to", "at", "from", "into", "near", "inside", "outside", "across", "around"})
 _BE = frozenset({"is", "are", "was", "were", "be", "been", "'s"})
 _QUOTES = frozenset('"“”')
 _MARKERS = re.compile(r"\s*\[\d+\]")  # an answer's citation markers
@@ -92,10 +109,20 @@ def _fits(entity: Span, kinds: tuple[str, ...]) -> bool:
     role = entity.root.dep_
     if role in ("compound", "amod", "npadvmod", "nmod"):
         return False
-    place = entity.label_ in _PLACE and role == "pobj"
+    place = entity.label_ in _PLACE and role == "pobj" and entity.root.head.lower_ in _LOCATIVE
     if kinds == _PLACE:
         return place or role == "ROOT"
     return not place
+
+
+def _affiliation(person: Span) -> str | None:
+    """The country or organisation a person's title names ("Russia's Defence Minister Sergei Shoigu",
+    "Syria's defence minister Fahd al-Freij"), or None."""
+    before = {token.i for token in person.root.subtree if token.i < person.start}
+    for entity in person.doc.ents:
+        if entity.start in before and entity.label_ in ("GPE", "ORG") and entity.root.dep_ == "poss":
+            return _entity_text(entity)
+    return None
 
 
 def _possessive(name: str) -> str:
@@ -133,23 +160,39 @@ class ReferenceResolver:
         return self._pipeline(text)
 
     def resolve(self, question: str, history: Sequence[Turn]) -> str:
-        """`question` with each reference it makes to an earlier turn replaced; as asked when it makes none or
-        none can be resolved."""
-        if not history or not _REFERS_BACK.search(question):
-            return question
+        """`question` with each reference it makes to an earlier turn replaced; as asked when it makes
+        none or none can be resolved."""
+        return self.resolution(question, history)[0]
+
+    def resolution(self, question: str, history: Sequence[Turn]) -> tuple[str, bool]:
+        """`question` with its references back replaced, and whether every pronoun among them was."""
+        if not history or not _MAY_REFER.search(question):
+            return question, True
         doc = self._nlp(question)
         context = [self._nlp(_MARKERS.sub("", text)) for text in self._earlier_texts(history)]
         replacements: dict[int, tuple[int, str]] = {}  # first token -> (end token, text)
+        named: set[str] = set()
+        complete = True
         for start, end, kinds, form in self._references(doc):
             if any(_fits(entity, kinds) and entity.end <= start for entity in doc.ents):
                 continue  # the question itself names what it refers to ("Iran said its army ...")
-            name = next(self._candidates(context, kinds), None)
-            if name is None or name.lower() in question.lower():
+            entity = self._referent(context, kinds)
+            name = _entity_text(entity) if entity is not None else None
+            if name is not None and name in named:
+                continue  # named once already: "what did Pennwalt say about its shares?"
+            if entity is None or name is None or name.lower() in question.lower():
+                complete = complete and not _PRONOUN.fullmatch(doc[start].text)
                 continue
+            named.add(name)
+            if form == "{owner}" and kinds == _PERSON and end < len(doc) and doc[end].lower_ in _INSTITUTIONS:
+                # "his ministry" is the ministry of the country he serves: "Russia's Defence Minister
+                # Sergei Shoigu" -> "Russia's ministry", the words a report of it uses ("a Russian
+                # defence ministry statement"), where "Shoigu's ministry" is found in none.
+                name = _affiliation(entity) or name
             replacements[start] = (end, form.format(name=name, owner=_possessive(name), when=_when(name)))
         if not replacements:
-            return question
-        return self._rewrite(doc, replacements)
+            return question, complete
+        return self._rewrite(doc, replacements), complete
 
     @staticmethod
     def _earlier_texts(history: Sequence[Turn]) -> Iterator[str]:
@@ -158,11 +201,23 @@ class ReferenceResolver:
             yield asked
 
     @staticmethod
-    def _candidates(context: list[Doc], kinds: tuple[str, ...]) -> Iterator[str]:
+    def _referent(context: list[Doc], kinds: tuple[str, ...]) -> Span | None:
+        """The entity of these kinds in the latest earlier text that has any (the previous answer, then
+        the previous question, ...): the one it opens with ("Sergei Shoigu, Russia's defence minister.")
+        or its only one. None when there are several: a guessed name searches the wrong article, while
+        the unresolved follow-up is still searched with the earlier question."""
         for doc in context:
-            for entity in doc.ents:
-                if _fits(entity, kinds):
-                    yield _entity_text(entity)
+            fitting = [entity for entity in doc.ents if _fits(entity, kinds)]
+            if not fitting:
+                continue
+            if fitting[0].start == 0:
+                return fitting[0]
+            # "Shoigu" after "Sergei Shoigu" is the same man: the longest form names him.
+            longest = max(fitting, key=lambda entity: len(_entity_text(entity)))
+            if all(_entity_text(entity) in _entity_text(longest) for entity in fitting):
+                return longest
+            return None
+        return None
 
     def _references(self, doc: Doc) -> Iterator[tuple[int, int, tuple[str, ...], str]]:
         """(start, end, entity kinds, replacement form) of each reference back in `doc`."""
@@ -228,9 +283,9 @@ def make_standalone(question: str, history: Sequence[Turn], resolver: ReferenceR
     # The previous question as it was searched: a chain of follow-ups ("and when?", "why?") keeps the
     # question they all lean on.
     previous = make_standalone(history[-1][0], history[:-1], resolver).query
-    resolved = resolver.resolve(question, history) if resolver is not None else question
+    resolved, complete = resolver.resolution(question, history) if resolver else (question, True)
     if len(question.split()) <= _SHORT:
         return Standalone(resolved, earlier=previous)  # too short to say what it asks about
-    # Once resolved, only a pronoun left over ("which of them") still needs the earlier question.
-    leans = _REFERS_BACK.search(question) if resolved == question else _PRONOUN.search(resolved)
+    # Once resolved, only a pronoun nothing stood for ("which of them") still needs the earlier question.
+    leans = _REFERS_BACK.search(question) if resolved == question else not complete
     return Standalone(resolved, earlier=previous if leans else "")
