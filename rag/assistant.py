@@ -166,12 +166,14 @@ class Assistant:
             recorded = merged.model_copy(update={"outlets": applied.outlets}) if applied else None
             evidence = self.retriever.evidence(query, top_k, filters=applied)
         prepared = _Prepared(question, query, evidence.passages, recorded)
-        if followup.earlier:
-            # A follow-up searched together with the question it leans on: the engine answers the
-            # follow-up itself, with only the names and figures of the earlier turn for context, or
-            # it would pick the sentence that answered the earlier question again.
-            earlier = " ".join(anchor_terms(followup.earlier).values())
-            prepared.focus = f"{followup.question} {earlier}".strip()
+        if rewritten is None and (followup.earlier or followup.question != question):
+            # A follow-up searched made standalone, or with the question it leans on: the engine answers
+            # the follow-up as asked (with the names of the earlier question it was searched with), from
+            # the evidence the standalone search found. A name put in the question pulls the engine to
+            # sentences naming it, while the answer often says "he" or "the government"; and with all of
+            # the earlier question it would pick the sentence that answered that again.
+            earlier = anchor_terms(followup.earlier).values()
+            prepared.focus = " ".join([question, *earlier])
         if not evidence.passages:
             # The gate closed (or nothing was found): the same rule says why.
             reason = unanswerable_reason(query, evidence.considered)

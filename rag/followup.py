@@ -4,10 +4,12 @@ prompts/condense.md instead).
 A reference back ("he", "his ministry", "the company", "they", "there", "that year") is replaced by the
 named entity it stands for in the earlier turns: the previous answer's entities of the right kind first (a
 person for he/his, an organisation or country for it/they, a place for there, a date for then/that year),
-then the previous question's, then older turns'. "What did his ministry say before the meeting?" after
-"Which Russian minister went to Tehran?", answered with Sergei Shoigu, becomes "What did Sergei Shoigu's
-ministry say before the meeting?". A short elliptic follow-up ("and when?", "why?"), and one whose
-references stay unresolved, is still searched together with the question it leans on.
+then the previous question's, then older turns': the one the text opens with, or its only one (several
+are not guessed among). "What did he say after the talks?" after "Which Russian minister went to Tehran?",
+answered "Russia's Defence Minister Sergei Shoigu ...", becomes "What did Sergei Shoigu say after the
+talks?"; "his ministry" becomes "Russia's ministry", the one his title names. A short elliptic follow-up
+("and when?", "why?"), and one left with a pronoun, is still searched together with the question it leans
+on.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from threading import Lock
+from typing import NamedTuple
 
 from newsdesk.rag.engines.base import Turn
 from spacy.language import Language
@@ -46,7 +49,7 @@ _NOUN_KINDS = {
         ("company", "firm", "group", "bank", "party", "agency", "organisation", "organization"), ("ORG",)
     ),
     **dict.fromkeys(("country", "nation", "city", "town"), ("GPE",)),
-}  # fmt: skip
+}
 _OWNED_BY_COUNTRY = frozenset({"government", "army", "military", "parliament", "economy", "navy"})
 # What a person's "his"/"her" may stand before that is an institution they serve, not their own.
 _INSTITUTIONS = frozenset(
@@ -69,6 +72,11 @@ _LOCATIVE = frozenset({"in", "to", "at", "from", "into", "near", "inside", "outs
 _BE = frozenset({"is", "are", "was", "were", "be", "been", "'s"})
 _QUOTES = frozenset('"“”')
 _MARKERS = re.compile(r"\s*\[\d+\]")  # an answer's citation markers
+
+
+class Resolution(NamedTuple):
+    question: str  # with its references back replaced
+    complete: bool = True  # every pronoun among them was
 
 
 @dataclass(frozen=True)
@@ -162,12 +170,12 @@ class ReferenceResolver:
     def resolve(self, question: str, history: Sequence[Turn]) -> str:
         """`question` with each reference it makes to an earlier turn replaced; as asked when it makes
         none or none can be resolved."""
-        return self.resolution(question, history)[0]
+        return self.resolution(question, history).question
 
-    def resolution(self, question: str, history: Sequence[Turn]) -> tuple[str, bool]:
+    def resolution(self, question: str, history: Sequence[Turn]) -> Resolution:
         """`question` with its references back replaced, and whether every pronoun among them was."""
         if not history or not _MAY_REFER.search(question):
-            return question, True
+            return Resolution(question)
         doc = self._nlp(question)
         context = [self._nlp(_MARKERS.sub("", text)) for text in self._earlier_texts(history)]
         replacements: dict[int, tuple[int, str]] = {}  # first token -> (end token, text)
@@ -183,16 +191,16 @@ class ReferenceResolver:
             if entity is None or name is None or name.lower() in question.lower():
                 complete = complete and not _PRONOUN.fullmatch(doc[start].text)
                 continue
-            named.add(name)
             if form == "{owner}" and kinds == _PERSON and end < len(doc) and doc[end].lower_ in _INSTITUTIONS:
                 # "his ministry" is the ministry of the country he serves: "Russia's Defence Minister
                 # Sergei Shoigu" -> "Russia's ministry", the words a report of it uses ("a Russian
                 # defence ministry statement"), where "Shoigu's ministry" is found in none.
                 name = _affiliation(entity) or name
+            named.add(name)
             replacements[start] = (end, form.format(name=name, owner=_possessive(name), when=_when(name)))
         if not replacements:
-            return question, complete
-        return self._rewrite(doc, replacements), complete
+            return Resolution(question, complete=complete)
+        return Resolution(self._rewrite(doc, replacements), complete)
 
     @staticmethod
     def _earlier_texts(history: Sequence[Turn]) -> Iterator[str]:
@@ -283,9 +291,10 @@ def make_standalone(question: str, history: Sequence[Turn], resolver: ReferenceR
     # The previous question as it was searched: a chain of follow-ups ("and when?", "why?") keeps the
     # question they all lean on.
     previous = make_standalone(history[-1][0], history[:-1], resolver).query
-    resolved, complete = resolver.resolution(question, history) if resolver else (question, True)
+    resolution = resolver.resolution(question, history) if resolver else Resolution(question)
+    resolved = resolution.question
     if len(question.split()) <= _SHORT:
         return Standalone(resolved, earlier=previous)  # too short to say what it asks about
     # Once resolved, only a pronoun nothing stood for ("which of them") still needs the earlier question.
-    leans = _REFERS_BACK.search(question) if resolved == question else not complete
+    leans = _REFERS_BACK.search(question) if resolved == question else not resolution.complete
     return Standalone(resolved, earlier=previous if leans else "")
