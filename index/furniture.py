@@ -74,6 +74,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CONTINUES = re.compile(r"([,;:–—-]|\b(and|or|of|the|a|to|in|for|with|by|that|said)\b)\s*$", re.IGNORECASE)
 
 
+def ends_mid_sentence(line: str) -> bool:
+    """The line stops on a comma or a word that needs more ("of", "and", "said"): it goes on below."""
+    return bool(_CONTINUES.search(line))
+
+
 def continues_previous(previous: str, line: str) -> bool:
     """`line` goes on with the sentence of the line before: hard-wrapped prose (a wire's 65-column
     text), which no furniture pattern may cut through."""
@@ -120,7 +125,7 @@ def _is_link_like(line: str) -> bool:
         and len(text) < 160
         and not text[0].islower()
         and not SENTENCE_END.search(text)
-        and not _CONTINUES.search(text)
+        and not ends_mid_sentence(text)
     )
 
 

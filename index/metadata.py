@@ -8,30 +8,33 @@ from datetime import date
 from newsdesk.index.attribution import dateline, find_outlet
 from newsdesk.index.clean import CleanedText
 from newsdesk.index.dates import parse_date
+from newsdesk.index.furniture import continues_previous, ends_mid_sentence, is_hard_wrapped
 from newsdesk.index.models import ArticleMetadata, StatedMetadata
-from newsdesk.index.sentences import split_sentences
 
 __all__ = ["extract_metadata", "parse_date"]
 
 
+_WRAP_LINES = 12  # the opening lines that tell hard-wrapped copy from a page of paragraphs
+
+
 def _headline(text: str) -> str | None:
-    first_line = text.split("\n", 1)[0].strip()
-    rest = text[len(first_line) :].strip()
+    """The first line when it reads as a headline: a few words, no sentence end, text after it. The first
+    line of hard-wrapped text (a wire's 65-column body: "Showers continued throughout the week in" /
+    "the Bahia cocoa zone, ...", or a results table: "Shr 34 cts vs 1.19 dlrs") is no headline unless a
+    blank line sets it apart: it stops mid-sentence, or the lines below are set in the same columns."""
+    first_line, _, rest = text.partition("\n")
+    first_line = first_line.strip()
     words = first_line.split()
-    if rest and 2 <= len(words) <= 20 and not re.search(r"[.!]$", first_line):
-        return first_line
-    return None
-
-
-def _lead_title(text: str, max_chars: int = 90) -> str | None:
-    """No headline: the start of the first sentence stands in, as news readers do."""
-    spans = split_sentences(text)
-    if not spans:
+    if not rest.strip() or not 2 <= len(words) <= 20 or re.search(r"[.!]$", first_line):
         return None
-    first = text[spans[0][0] : spans[0][1]]
-    if len(first) <= max_chars:
-        return first
-    return first[:max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    following = rest.split("\n", 1)[0]
+    if following.strip() and (
+        ends_mid_sentence(first_line)
+        or continues_previous(first_line, following)
+        or is_hard_wrapped(text.splitlines()[:_WRAP_LINES])
+    ):
+        return None  # a headline ending "love-in" above a blank line stays one
+    return first_line
 
 
 _OPENING_LINES = 4  # headline, dateline or byline, lead: where a page prints its date
@@ -70,7 +73,9 @@ def extract_metadata(raw: str, cleaned: CleanedText, stated: StatedMetadata | No
     # A stated date that cannot be parsed ("unknown", "Spring 1987") gives way to one in the text.
     published = (parse_date(stated.published) if stated.published else None) or _text_date(cleaned)
     return ArticleMetadata(
-        title=stated.title or _headline(cleaned.text) or _lead_title(cleaned.text),
+        # No headline: no title. The first sentence cut short would pass for one on a source card;
+        # the card says "Untitled article" with the outlet, date and file instead (rag.render).
+        title=stated.title or _headline(cleaned.text),
         outlet=stated.outlet or find_outlet(raw, cleaned.text),
         published=published,
         dateline=place,

@@ -1,8 +1,9 @@
 """`newsdesk chat`: an interactive terminal conversation over the Assistant.
 
 Keeps the conversation's history (so follow-ups are rewritten by the Assistant), prints the answer
-as the engine streams it, then the verified answer's numbered sources. Reads typed lines from a
-terminal, or lines piped on stdin (then each question is echoed, so the transcript reads well).
+(as an LLM engine streams it), then the verified answer's numbered sources, one per cited article.
+Reads typed lines from a terminal, or lines piped on stdin (then each question is echoed, so the
+transcript reads well).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rich.markdown import Markdown
 from newsdesk.rag.assistant import Assistant, Turn
 from newsdesk.rag.filters import FilterError, describe_filters, filters_from_flags
 from newsdesk.rag.models import Answer, Filters
-from newsdesk.rag.render import render_sources
+from newsdesk.rag.render import direct_answer, not_covered_line, render_sources
 
 HELP = (
     "Ask a question, or: /new (new conversation) · /filters [--since YYYY[-MM[-DD]]] [--until ...] "
@@ -95,6 +96,9 @@ class ChatSession:
         self.console.print(f"[dim]Filters: {described}[/]", highlight=False)
 
     def _answer(self, question: str) -> None:
+        # A streaming engine's draft is shown as it comes; any other answer is shown whole, in the order
+        # of every output (rag.render): the direct answer, the text, the parts the archive does not answer.
+        live = self.assistant.engine.streams_tokens
         streamed: list[str] = []
         final: Answer | None = None
         for item in self.assistant.stream(question, history=self.history, filters=self.filters):
@@ -102,15 +106,26 @@ class ChatSession:
                 final = item
             else:
                 streamed.append(item)
-                self.console.print(item, end="", markup=False, highlight=False, soft_wrap=True)
+                if live:
+                    self.console.print(item, end="", markup=False, highlight=False, soft_wrap=True)
         assert final is not None  # Assistant.stream always ends with the verified Answer
-        self.console.print()
+        short = direct_answer(final)
+        whole = not live  # what streamed is shown again when it changed, or to put a direct answer first
+        if live:
+            self.console.print()
+            changed = final.answer != "".join(streamed)
+            whole = not final.abstained and bool(changed or short)
+            if changed and whole:
+                # The citation check (or the date notes) changed the draft: show what stands.
+                self.console.print("[dim]After the citation check:[/]")
+        if whole:
+            if short:
+                self.console.print(short, style="bold", markup=False, highlight=False, soft_wrap=True)
+            self.console.print(final.answer, markup=False, highlight=False, soft_wrap=True)
         if final.abstained:
             self.console.print("[bold yellow]No answer from the archive.[/]")
-        elif final.answer != "".join(streamed):
-            # The citation check (or the date notes) changed the draft: show what stands.
-            self.console.print("[dim]After the citation check:[/]")
-            self.console.print(final.answer, markup=False, highlight=False, soft_wrap=True)
+        if missing := not_covered_line(final):
+            self.console.print(missing, style="italic yellow", markup=False, highlight=False, soft_wrap=True)
         if final.retrieval_query and final.retrieval_query != question:
             self.console.print(f"[dim]Searched as: {final.retrieval_query}[/]", highlight=False)
         if final.filters is not None:

@@ -517,7 +517,8 @@ def show(
     if as_json:
         print_json(payload)
         return
-    out.print(f"[bold]{metadata.get('title') or '(untitled)'}[/]", highlight=False)
+    # "Untitled article", as the source cards say (rag.render.UNTITLED, not imported: `show` loads no rag/).
+    out.print(metadata.get("title") or "Untitled article", style="bold", markup=False, highlight=False)
     facts = (metadata.get("outlet"), metadata.get("published"), f"{payload['chunks']} chunk(s)")
     out.print(" · ".join(str(fact) for fact in facts if fact), style="dim", highlight=False)
     out.print(str(payload["source"]), style="dim", highlight=False)

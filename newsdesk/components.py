@@ -13,6 +13,7 @@ from typing import Any, Literal, assert_never
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from platformdirs import user_cache_path
+from spacy.language import Language
 
 from newsdesk.index.chunk import ArticleChunker
 from newsdesk.index.dedupe import NearDuplicateIndex
@@ -96,7 +97,12 @@ class Components:
     @cached_property
     def instructions(self) -> InstructionDetector:
         """Tells sentences that order their reader (prompt injections) from news, by their grammar."""
-        return InstructionDetector(load_parser())
+        return InstructionDetector(self.syntax)
+
+    @cached_property
+    def syntax(self) -> Language:
+        """spaCy's tagger and parser (rag.injection, the heuristic judge's names), loaded once."""
+        return load_parser()
 
     @cached_property
     def followups(self) -> ReferenceResolver:
@@ -124,7 +130,9 @@ class Components:
 
                 judge = OnnxJudge(settings.model_dir)
             case "heuristic":
-                judge = HeuristicJudge(self.embedder, answers_threshold=self.settings.engine.min_support)
+                judge = HeuristicJudge(
+                    self.embedder, answers_threshold=self.settings.engine.min_support, tagger=self.syntax
+                )
             case _:
                 assert_never(kind)
         if settings.answers_threshold is not None:

@@ -26,7 +26,8 @@ _QUESTION_OPENERS = frozenset({"who", "what", "when", "where", "why", "how", "wh
 # Where one question ends and the next begins. Only ? and !: a full stop also ends "U.S." or "Gen.",
 # after which a capitalised word is a name.
 _QUESTION_END = re.compile(r"[?!]+(?=\s|$)")
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*")
+# A figure ends on a digit: "12." closing a sentence is 12, as "1,200," is 1,200.
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d(?:[\d,.]*\d)?")
 _TEMPORAL = re.compile(
     r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tomorrow|"
     r"(this|last|next) (week|month|year)|January|February|March|April|May|June|July|August|September|"
@@ -92,6 +93,29 @@ def anchor_terms(question: str) -> dict[str, str]:
             if token[0].isdigit() or (token[0].isupper() and position > 0):
                 anchors[stem(token)] = token
     return anchors
+
+
+def first_word(text: str) -> str | None:
+    """The capitalised first word of a text when it may be a name ("Russia sent..."), else None: the
+    caller decides with a tagger, since "Police said..." opens with a capital too."""
+    tokens = _TOKEN.findall(text)
+    if tokens and tokens[0][0].isupper() and tokens[0].lower() not in STOPWORDS | _QUESTION_OPENERS:
+        return tokens[0]
+    return None
+
+
+def states(term: str, terms: set[str]) -> bool:
+    """`term` (a stem) or a stem of the same name is among `terms`: "iran" is stated by "iranian", as
+    "russia" by "russian" — a shared beginning of at least four letters, most of both words."""
+    if term in terms:
+        return True
+    if not term.isalpha():
+        return False
+    head = term[: max(4, len(term) - 3)]
+    return any(
+        len(other) >= 4 and other.startswith(head) and term.startswith(other[: max(4, len(other) - 3)])
+        for other in terms
+    )
 
 
 def asks_when(question: str) -> bool:

@@ -30,6 +30,9 @@ def test_follow_up_is_read_with_the_conversation_and_new_forgets_it(sample_store
     assert len(turns) == 6  # the banner, four lines before /quit, /quit itself; nothing after it
     first, follow_up, new, after_new, _quit = turns[1:]
     assert "Sources" in first and "[1]" in first and "003_482dfbd78e828b66.txt" in first
+    assert first.count("003_482dfbd78e828b66.txt") == 1  # one source per article, with both quotes
+    # The 003 story's lead once in the answer, once quoted in its source.
+    assert first.count("The defence ministers of allies Iran, Russia and Syria on Thursday") == 2
     assert "Searched as: Who met in Tehran? and when?" in follow_up
     assert "(the article is undated, so “Thursday” cannot be dated)" in follow_up
     assert "New conversation." in new

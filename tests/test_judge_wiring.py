@@ -243,6 +243,26 @@ def test_the_heuristic_judge_keeps_the_old_support_rules(components) -> None:  #
     assert scores[2] >= judge.supports_threshold > scores[3]
 
 
+def test_the_pipelines_judge_checks_a_claims_first_name_and_reads_figures_and_demonyms(components) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14's heuristic misses: a swapped name opening the claim was never checked, "12." did not match
+    12, "Iranian" did not match "Iran's"."""
+    judge = components.judge
+    quote = (
+        "Iran's defence minister said on Thursday that 12 Russian jets had landed at Hamedan air base. "
+        "Moscow said the jets would stay for weeks."
+    )
+    scores = judge.support_scores(
+        [
+            ("Syria's defence minister said 12 Russian jets had landed at Hamedan air base.", quote),
+            ("The Iranian defence minister said 12 Russian jets had landed at Hamedan air base.", quote),
+            ("Iran's defence minister said the Russian jets at Hamedan air base numbered 12.", quote),
+            ("Iran's defence minister said the Russian jets at Hamedan air base numbered 14.", quote),
+        ]
+    )
+    assert scores[0] == 0.0 and scores[3] == 0.0
+    assert min(scores[1], scores[2]) >= judge.supports_threshold
+
+
 def test_the_heuristic_judge_ranks_the_sentence_that_states_the_asked_fact_first(components) -> None:  # type: ignore[no-untyped-def]
     judge = HeuristicJudge(components.embedder)
     sentences = [

@@ -30,13 +30,19 @@ PAGE_CSS = """
 .nd-card-marker { font-weight: 700; margin-right: .3em; }
 .nd-card-title { font-weight: 600; }
 .nd-card-meta { display: block; font-size: .85em; color: #57606a; }
+.nd-card-quote { display: flex; gap: .4em; align-items: baseline; }
+.nd-quote-marker { font-weight: 700; font-size: .9em; }
+.nd-hidden { display: none; }
 .nd-quote { margin: .5em 0 0; font-size: .95em; }
+.nd-direct { font-weight: 700; font-size: 1.05em; margin-bottom: .5em; }
+.nd-missing { margin-top: .5em; font-style: italic; color: #6b4b00; }
 .nd-quote mark { background: #fff176; padding: 0 .1em; }
 a.nd-marker { text-decoration: none; font-weight: 600; }
 """
 
-# A marker in an answer links to its card; gradio opens chat links in a new tab, so a click on a
-# marker is caught first (capture phase) and opens the card instead. Cards need no script.
+# A marker in an answer links to its quote in its article's card; gradio opens chat links in a new tab,
+# so a click on a marker is caught first (capture phase) and opens the card around the quote instead.
+# Cards need no script.
 PAGE_HEAD = """
 <script>
 document.addEventListener("click", (event) => {
@@ -44,8 +50,12 @@ document.addEventListener("click", (event) => {
   if (!link) return;
   event.preventDefault();
   event.stopPropagation();
-  const card = document.getElementById(link.hash.slice(1));
-  if (card) { card.open = true; card.scrollIntoView({block: "nearest"}); }
+  const anchor = document.getElementById(link.hash.slice(1));
+  const card = anchor ? anchor.closest("details") : null;
+  if (card) {
+    card.open = true;
+    (anchor.closest(".nd-card-quote") || card).scrollIntoView({block: "nearest"});
+  }
 }, true);
 </script>
 """

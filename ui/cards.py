@@ -2,8 +2,9 @@
 source cards whose quote is shown highlighted inside its paragraph.
 
 Article text is untrusted (scraped pages, wire copy): every piece of it is escaped here before it
-reaches the page. The cards are `<details>` elements, so opening one needs no script; a marker is
-a link to its card, and the page script (ui/app.py) opens the card it points to.
+reaches the page. The cards are `<details>` elements, one per cited article, so opening one needs no
+script; a marker is a link to its quote inside the card, and the page script (ui/app.py) opens the
+card around it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,17 @@ import re
 from collections.abc import Callable
 
 from newsdesk.rag.models import Answer, Citation
-from newsdesk.rag.render import source_line
+from newsdesk.rag.render import (
+    SourceGroup,
+    SourceQuote,
+    direct_answer,
+    markers_text,
+    not_covered_line,
+    source_details,
+    source_groups,
+    source_title,
+    source_where,
+)
 
 ArticleText = Callable[[str], str | None]
 """doc_id → the stored article's text, or None when it is not at hand. The page itself passes none:
@@ -37,24 +48,30 @@ def _inline(text: str) -> str:
 
 
 def card_id(turn: int, marker: int) -> str:
+    """The anchor of marker n of a turn: its quote, inside the card of the article it cites."""
     return f"nd-source-{turn}-{marker}"
 
 
-def answer_text_html(answer: Answer, turn: int) -> str:
-    """The answer text, escaped, with each [n] a link to source card n of this turn."""
+def _linked(text: str, answer: Answer, turn: int) -> str:
+    """`text`, escaped, with each [n] of a citation of `answer` a link to its quote's card."""
     known = {citation.marker for citation in answer.citations}
     parts: list[str] = []
     position = 0
-    for match in _MARKER.finditer(answer.answer):
-        parts.append(escape_text(answer.answer[position : match.start()]))
+    for match in _MARKER.finditer(text):
+        parts.append(escape_text(text[position : match.start()]))
         marker = int(match.group(1))
         if marker in known:
             parts.append(f'<a class="nd-marker" href="#{card_id(turn, marker)}">[{marker}]</a>')
         else:
             parts.append(escape_text(match.group(0)))
         position = match.end()
-    parts.append(escape_text(answer.answer[position:]))
+    parts.append(escape_text(text[position:]))
     return "".join(parts)
+
+
+def answer_text_html(answer: Answer, turn: int) -> str:
+    """The answer text, escaped, with each [n] a link to source card n of this turn."""
+    return _linked(answer.answer, answer, turn)
 
 
 def removed_count(answer: Answer) -> int:
@@ -114,40 +131,67 @@ def quote_in_context(citation: Citation, article_text: str | None) -> tuple[str,
     return "", citation.quote, ""
 
 
-def source_card_html(citation: Citation, article_text: str | None, turn: int) -> str:
-    before, quote, after = quote_in_context(citation, article_text)
-    title = html.escape(citation.title or "(untitled)")
-    details = " · ".join(
-        html.escape(part)
-        for part in (citation.outlet, citation.published.isoformat() if citation.published else None)
-        if part
+def _quote_html(quote: SourceQuote, article_text: str | None, turn: int, labelled: bool) -> str:
+    """One quote of a card inside its paragraph. Each of its markers is an anchor (`card_id`) that the
+    answer's [n] links to; the page script opens the card around it."""
+    before, text, after = quote_in_context(quote.citation, article_text)
+    # A card with one quote names its marker in the summary: the quote's anchors are there, not shown.
+    shown = "nd-quote-marker" if labelled else "nd-quote-marker nd-hidden"
+    anchors = " ".join(
+        f'<span class="{shown}" id="{card_id(turn, marker)}">[{marker}]</span>' for marker in quote.markers
     )
-    where = html.escape(source_line(citation).rsplit(" · ", 1)[-1])
     return (
-        f'<details class="nd-card" id="{card_id(turn, citation.marker)}">'
-        f'<summary><span class="nd-card-marker">[{citation.marker}]</span> '
+        f'<div class="nd-card-quote">{anchors}<blockquote class="nd-quote">{_inline(before)}'
+        f"<mark>{_inline(text)}</mark>{_inline(after)}</blockquote></div>"
+    )
+
+
+def source_card_html(group: SourceGroup, article_text: str | None, turn: int) -> str:
+    """One cited article: its title line once, then each of its quotes in context with its markers."""
+    first = group.citation
+    title = html.escape(source_title(first))
+    details = html.escape(source_details(first, " · "))
+    where = html.escape(source_where(first))
+    quotes = "".join(
+        _quote_html(quote, article_text, turn, labelled=len(group.quotes) > 1) for quote in group.quotes
+    )
+    return (
+        f'<details class="nd-card" id="nd-card-{turn}-{group.markers[0]}">'
+        f'<summary><span class="nd-card-marker">{markers_text(group.markers)}</span> '
         f'<span class="nd-card-title">{title}</span>'
-        f'<span class="nd-card-meta">{details or "outlet and date unknown"} · {where}</span></summary>'
-        f'<blockquote class="nd-quote">{_inline(before)}<mark>{_inline(quote)}</mark>'
-        f"{_inline(after)}</blockquote></details>"
+        f'<span class="nd-card-meta">{details} · {where}</span></summary>{quotes}</details>'
     )
 
 
 def source_cards_html(answer: Answer, article_text: ArticleText | None, turn: int) -> str:
-    if not answer.citations:
-        return ""
+    """One card per cited article (two citations of one article are one card with two quotes)."""
     cards = "".join(
-        source_card_html(citation, article_text(citation.doc_id) if article_text else None, turn)
-        for citation in answer.citations
+        source_card_html(group, article_text(group.citation.doc_id) if article_text else None, turn)
+        for group in source_groups(answer)
     )
-    return f'<div class="nd-sources">{cards}</div>'
+    return f'<div class="nd-sources">{cards}</div>' if cards else ""
+
+
+def direct_answer_html(answer: Answer, turn: int) -> str:
+    """The answer in a few words, first, its markers linked like the answer text's; "" when none."""
+    short = direct_answer(answer)
+    return f'<div class="nd-direct">{_linked(short, answer, turn)}</div>' if short else ""
+
+
+def missing_html(answer: Answer) -> str:
+    """The parts of the question the archive does not answer, after the answer; "" when none."""
+    line = not_covered_line(answer)
+    return f'<div class="nd-missing">{escape_text(line)}</div>' if line else ""
 
 
 def answer_message_html(answer: Answer, article_text: ArticleText | None, turn: int) -> str:
-    """The whole chat message of a finished answer: notice, linked answer text, source cards."""
+    """The whole chat message of a finished answer, in the order of every output (rag.render): the
+    direct answer, the notice, the linked answer text, what is not in the archive, the source cards."""
     blocks = [
+        direct_answer_html(answer, turn),
         notice_html(answer),
         answer_text_html(answer, turn),
+        missing_html(answer),
         source_cards_html(answer, article_text, turn),
     ]
     return "\n\n".join(block for block in blocks if block)
