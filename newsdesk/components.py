@@ -19,7 +19,7 @@ from newsdesk.index.chunk import ArticleChunker
 from newsdesk.index.dedupe import NearDuplicateIndex
 from newsdesk.index.embed import check_store_encoder, load_embedder, load_tokenizer
 from newsdesk.index.ingest import Ingestor
-from newsdesk.index.language import load_parser
+from newsdesk.index.language import load_parser, load_reader
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.models import IngestReport
 from newsdesk.index.store import ArticleStore, StoreError, is_read_only, open_chroma, readable_copy
@@ -28,6 +28,7 @@ from newsdesk.rag.assistant import Assistant
 from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable
 from newsdesk.rag.engines.extractive import ExtractiveEngine
 from newsdesk.rag.engines.llm import LLMEngine
+from newsdesk.rag.followup import ReferenceResolver
 from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.judge import HeuristicJudge, SupportJudge
 from newsdesk.rag.retrieve import PassageRetriever
@@ -102,6 +103,12 @@ class Components:
     def syntax(self) -> Language:
         """spaCy's tagger and parser (rag.injection, the heuristic judge's names), loaded once."""
         return load_parser()
+
+    @cached_property
+    def followups(self) -> ReferenceResolver:
+        """Resolves a follow-up's references back ("his ministry", "the company") to the names they stand for.
+        Its spaCy pipeline loads on the first follow-up that needs it: LLM engines condense their own."""
+        return ReferenceResolver(load_reader)
 
     @cached_property
     def embedder(self) -> BaseEmbedding:
@@ -235,7 +242,7 @@ class Components:
             self.settings.retrieval.top_k,
             instructions=self.instructions,
         )
-        return Assistant(retriever, chosen, self.checker, self.judge)
+        return Assistant(retriever, chosen, self.checker, self.judge, followups=self.followups)
 
     def is_default_store(self) -> bool:
         """Whether this is the embedded store in the default data directory (no --store, no server)."""
