@@ -81,7 +81,11 @@ def _with_significance(rows: dict[str, dict], pairs: Pairs) -> dict[str, dict]:
     paired delta, `test`, `p_value` for McNemar, `significant`, `regression`)."""
     changes = _paired(pairs)
     merged = {}
-    for metric, row in rows.items():
+    for metric in COMPARED:
+        # A figure an older report did not have (false_answers) is still tested on its per-question results.
+        row = rows.get(metric) or ({"old": None, "new": None, "delta": None} if metric in changes else None)
+        if row is None:
+            continue
         change = changes.get(metric)
         if change:
             row = {**row, **{f"paired_{k}" if k == "delta" else k: v for k, v in change.items()}}

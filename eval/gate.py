@@ -98,6 +98,9 @@ def gate(
         if not check.passed
     ]
     failed += [describe_regression(row["engine"], row["metric"], row) for row in regressed]
+    if comparison is not None and not comparison["paired_questions"]:
+        # A baseline of another set (or without per-question results) would otherwise pass unexamined.
+        failed.append("baseline: no question of this run is in the baseline report, nothing to test against")
     return {
         "passed": not failed,
         "checks": {name: [check.model_dump() for check in checks] for name, checks in per_engine.items()},

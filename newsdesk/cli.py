@@ -610,6 +610,8 @@ def evaluate(
         questions = load_dataset(path)
         earlier = load_report(compare_with) if compare_with else None
         base = load_report(baseline) if baseline else None
+        if base is not None and not base.get("results"):
+            raise DatasetError(f"{baseline}: no per-question results to test against (an older report?)")
     except DatasetError as error:
         fail(str(error))
     names = [checked_engine("--engine", name) for name in dict.fromkeys(engines or [])]

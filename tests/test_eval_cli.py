@@ -133,6 +133,10 @@ def test_bad_compare_report_and_unknown_engine_fail_before_any_model_loads(tmp_p
     result = run_cli("eval", "--store", str(tmp_path / "s"), "--compare", str(old), check=False)
     assert result.returncode == 2
     assert f"{old}: not a `newsdesk eval` report.json" in result.stderr
+    old.write_text('{"correctness": 0.9}', encoding="utf-8")  # figures, but no per-question results
+    result = run_cli("eval", "--store", str(tmp_path / "s"), "--baseline", str(old), check=False)
+    assert result.returncode == 2
+    assert f"{old}: no per-question results to test against" in result.stderr
     result = run_cli("eval", "--store", str(tmp_path / "s"), "--engine", "oracle", check=False)
     assert result.returncode == 2
     assert "unknown engine 'oracle'" in result.stderr

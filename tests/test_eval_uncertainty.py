@@ -171,3 +171,15 @@ def test_the_verdict_names_what_fails_or_says_it_ships() -> None:
     assert "correctness regressed significantly against the baseline: 1 → 0.6" in text
     assert f"**Verdict.** {text}" in render_markdown(bad)
     assert render_markdown(bad).index("**Verdict.**") < render_markdown(bad).index("| group |")
+
+
+def test_a_baseline_of_other_questions_fails_instead_of_passing_unexamined() -> None:
+    new = _run([True] * 10)
+    other = _run([True] * 10)
+    for result in other["results"]:
+        result["id"] = "other-" + result["id"]
+    checked = gate(new, GateSettings(), baseline=other)
+    assert not checked["passed"]
+    assert checked["failed"] == [
+        "baseline: no question of this run is in the baseline report, nothing to test against"
+    ]
