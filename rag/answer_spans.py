@@ -126,9 +126,9 @@ def focus_names(part: QuestionPart) -> list[str]:
 
 
 def focus_fit(reading: Reading, part: QuestionPart, article_terms: set[str]) -> float:
-    """The share of the part's focus the sentence names (its names; all its focus words when it names none);
-    a name only its article gives counts half (the story is set in Tehran, the sentence names who met)."""
-    focus = focus_names(part) or part.focus
+    """The share of the part's focus (names and verb: Tehran, meet) the sentence names; one only its article
+    gives counts half (the story is set in Tehran, the sentence names who met)."""
+    focus = part.focus
     if not focus:
         return 1.0
     found = 0.0
