@@ -84,11 +84,17 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
             spans = [e for e in spans if e.label_ != "CARDINAL"] or spans
         if kind == "date":
             spans = [_with_preposition(e) for e in spans]
+        if kind in {"amount", "count"}:
+            spans = [_with_unit(e) for e in spans]
         focus = focus_names(part) or part.focus
         wanted = set().union(*(content_terms(f) for f in focus)) if focus else set()
         if wanted and len(spans) > 1:
             # Another party's figure in the same sentence: the span whose clause names the focus first.
-            spans.sort(key=lambda e: -len(_clause_terms(e) & wanted))
+            overlap = {e.start: len(_clause_terms(e) & wanted) for e in spans}
+            spans.sort(key=lambda e: -overlap[e.start])
+            if kind in {"amount", "count"} and overlap[spans[0].start] > overlap[spans[-1].start]:
+                # Another party's figure is no answer: only the figures of the asked party's clause.
+                spans = [e for e in spans if overlap[e.start] == overlap[spans[0].start]]
         return spans
     if kind == "reason":
         for token in doc:
@@ -113,11 +119,32 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
 
 
 def _clause_terms(span: Span) -> set[str]:
-    """The terms of the clause a span sits in: its head verb's subtree."""
+    """The terms of the clause a span sits in: the subtree of the nearest verb above it that has a subject
+    (in "GM cut output by 12.6 pct, while Ford is scheduling its plants to build 5.4 pct fewer cars", 5.4 pct
+    is Ford's)."""
     head = span.root
-    while head.head.i != head.i and head.pos_ not in {"VERB", "AUX"}:
+    while head.head.i != head.i and not (
+        head.pos_ in {"VERB", "AUX"} and any(c.dep_ in {"nsubj", "nsubjpass"} for c in head.children)
+    ):
         head = head.head
-    return content_terms(span.doc[head.left_edge.i : head.right_edge.i + 1].text)
+    # The clause without the other clauses hanging on it ("while Ford ...", "and Chrysler ...").
+    skipped = {
+        t.i
+        for child in head.children
+        if child.dep_ in {"advcl", "conj", "ccomp", "relcl", "parataxis"}
+        and not child.left_edge.i <= span.start <= child.right_edge.i
+        for t in child.subtree
+    }
+    return content_terms(" ".join(t.text for t in head.subtree if t.i not in skipped))
+
+
+def _with_unit(span: Span) -> Span:
+    """A bare number with the unit it counts: "12.6" → "12.6 pct", "36" → "36 dlrs"."""
+    root = span.root
+    unit = root.head
+    if root.dep_ == "nummod" and unit.i == span.end and unit.pos_ in {"NOUN", "PROPN"}:
+        return span.doc[span.start : unit.i + 1]
+    return span
 
 
 def focus_names(part: QuestionPart) -> list[str]:

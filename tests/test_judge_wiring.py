@@ -75,7 +75,10 @@ class RecordingEngine(AnswerEngine):
 def _pipeline(components, judge: SupportJudge, engine: AnswerEngine | None = None) -> Assistant:  # type: ignore[no-untyped-def]
     shipped = components.assistant()
     return Assistant(
-        shipped.retriever, engine or ExtractiveEngine(judge), CitationCheck(components.store, judge), judge
+        shipped.retriever,
+        engine or ExtractiveEngine(judge, components.question_analyzer),
+        CitationCheck(components.store, judge),
+        judge,
     )
 
 
