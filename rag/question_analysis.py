@@ -211,6 +211,17 @@ class QuestionAnalyzer:
         """The texts parsed, with entities (the candidate sentences an engine chooses from), in one batch."""
         return list(self._nlp.pipe(texts))
 
+    def speaker(self, text: str) -> str | None:
+        """The named speaker a statement question asks about ("What did Shoigu say" → "Shoigu"); None for
+        a pronoun ("what did he say": a follow-up) or no speech verb."""
+        doc = self._nlp(text)
+        for token in doc:
+            if token.lemma_.lower() in SPEECH_VERBS:
+                for child in token.children:
+                    if child.dep_ == "nsubj" and child.tag_ not in {"PRP", *_WH_TAGS}:
+                        return doc[child.left_edge.i : child.i + 1].text
+        return None
+
     def parts(self, question: str) -> list[QuestionPart]:
         doc = self._nlp(question.strip())
         clauses = _clauses(doc)

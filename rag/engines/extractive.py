@@ -122,7 +122,7 @@ class ExtractiveEngine(AnswerEngine):
             probabilities = [probability(f) for f in row]
             ranked = sorted(range(len(row)), key=lambda i: -probabilities[i])
             choice = _PartChoice(part, probability=probabilities[ranked[0]])
-            if part.answer_type == "statement" and focus_names(part):
+            if part.answer_type == "statement" and self._analyzer.speaker(part.text):
                 # What a named person said is answered only by that person's words, however close
                 # another speaker's sentence on the same talks is.
                 ranked = [i for i in ranked if row[i].type_fit]
