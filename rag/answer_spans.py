@@ -78,12 +78,17 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
     kind = part.answer_type
     if kind in _LABELS:
         spans = [e for e in doc.ents if e.label_ in _LABELS[kind] and _new_to(e, question_terms)]
+        if kind in {"person", "organisation"}:
+            # A name inside quoted words is someone spoken of, not someone who acted.
+            quoted = _quoted_tokens(doc)
+            spans = [e for e in spans if e.start not in quoted]
         if kind == "amount":
             # A figure with a unit ("36 dlrs", "7.6 pct") before a bare number.
             spans.sort(key=lambda e: e.label_ == "CARDINAL")
             spans = [e for e in spans if e.label_ != "CARDINAL"] or spans
         if kind == "date":
-            spans = [_with_preposition(e) for e in spans]
+            # "a two-day trip" says how long, not when: a date that only describes a noun is left out.
+            spans = [_with_preposition(e) for e in spans if e.root.dep_ not in {"amod", "compound"}]
         if kind in {"amount", "count"}:
             spans = [_with_unit(e) for e in spans]
         focus = focus_names(part) or part.focus
@@ -136,6 +141,17 @@ def _clause_terms(span: Span) -> set[str]:
         for t in child.subtree
     }
     return content_terms(" ".join(t.text for t in head.subtree if t.i not in skipped))
+
+
+def _quoted_tokens(doc: Doc) -> set[int]:
+    """The token positions inside quotation marks."""
+    inside, positions = False, set()
+    for token in doc:
+        if token.text in {'"', "“", "”"}:
+            inside = not inside
+        elif inside:
+            positions.add(token.i)
+    return positions
 
 
 def _with_unit(span: Span) -> Span:

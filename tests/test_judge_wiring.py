@@ -308,4 +308,12 @@ def test_the_gate_and_the_extractive_engine_score_the_sentences_once(components)
     judge = HeuristicJudge(embedder)  # type: ignore[arg-type]
     answer = _pipeline(components, judge).ask(TEHRAN)
     assert not answer.abstained
-    assert embedder.questions == [TEHRAN]  # the engine's question is the gate's: the scores are reused
+    # The gate scores the question once; a two-part question's engine then scores each part once (a
+    # one-part question's engine asks the gate's question again, and reuses its scores).
+    parts = [part.text for part in components.question_analyzer.parts(TEHRAN)]
+    assert embedder.questions == [TEHRAN, *parts]
+    assert len(parts) == 2
+    single = "Which Iranian defence minister did IRNA quote on bilateral cooperation with Syria?"
+    counting = CountingEmbedder(components.embedder)
+    assert not _pipeline(components, HeuristicJudge(counting)).ask(single).abstained  # type: ignore[arg-type]
+    assert counting.questions == [single]

@@ -58,6 +58,10 @@ def probability(features: PartFeatures) -> float:
     return 1.0 / (1.0 + math.exp(-(z + B_TOP * features.top + B_SPANS * features.spans)))
 
 
+_PER_PART = 3  # sentences answering one part, at most
+_NEEDS_SPAN = frozenset({"date", "amount", "count"})
+
+
 @dataclass
 class _PartChoice:
     part: QuestionPart
@@ -127,21 +131,59 @@ class ExtractiveEngine(AnswerEngine):
                 # another speaker's sentence on the same talks is.
                 ranked = [i for i in ranked if row[i].type_fit]
                 choice.probability = probabilities[ranked[0]] if ranked else 0.0
+            elif part.answer_type in _NEEDS_SPAN:
+                # A date, sum or count is answered only by a sentence that gives one: a sentence on the
+                # topic without a figure is a near miss ("how many troops" → "thousands of its troops"
+                # is no count; spaCy finds numbers and dates reliably, unlike names).
+                ranked = [i for i in ranked if row[i].type_fit]
+                choice.probability = probabilities[ranked[0]] if ranked else 0.0
             if choice.probability >= COVERED_AT:
-                # The best sentence, then the next best when it tells something else (a second meeting,
-                # its date), within reach of the best.
-                for i in ranked:
-                    if probabilities[i] < max(COVERED_AT, 0.8 * choice.probability):
+                # The best sentence, then the best of each other article (a question spanning several
+                # articles is answered from each), then the next best when it tells something else; all
+                # within reach of the best.
+                eligible = [
+                    i for i in ranked if probabilities[i] >= max(COVERED_AT, 0.8 * choice.probability)
+                ]
+                articles = {candidates[i].passage.doc_id: i for i in reversed(eligible)}
+                for i in [eligible[0], *articles.values(), *eligible]:
+                    if len(choice.sentences) == _PER_PART:
                         break
-                    if any(_same_fact(readings[i].terms, readings[j].terms) for j in choice.sentences):
+                    if i in choice.sentences or any(
+                        _same_fact(readings[i].terms, readings[j].terms) for j in choice.sentences
+                    ):
                         continue
                     choice.sentences.append(i)
-                    if len(choice.sentences) == 2:
-                        break
             choices.append(choice)
+        self._date_each_article(choices, candidates, table)
         if not any(choice.sentences for choice in choices):
             return self._near_miss(question, parts, candidates, table)
         return self._compose(question, choices, candidates, readings, question_terms)
+
+    @staticmethod
+    def _date_each_article(
+        choices: list[_PartChoice], candidates: list[CandidateSentence], table: list[list[PartFeatures]]
+    ) -> None:
+        """A "when" part says when for each article the other parts are answered from ("who met in Tehran
+        and when": the Syrian's two-day trip this week, the three ministers' talks on Thursday), with that
+        article's best sentence holding a date, as far as the article gives one."""
+        for n, choice in enumerate(choices):
+            if choice.part.answer_type != "date" or not choice.sentences:
+                continue
+            dated = {candidates[i].passage.doc_id for i in choice.sentences}
+            row = table[n]
+            for other in choices:
+                for i in other.sentences if other is not choice else []:
+                    doc = candidates[i].passage.doc_id
+                    if doc in dated:
+                        continue
+                    same_article = [
+                        j
+                        for j in range(len(candidates))
+                        if candidates[j].passage.doc_id == doc and row[j].type_fit
+                    ]
+                    if same_article:
+                        choice.sentences.append(max(same_article, key=lambda j: probability(row[j])))
+                        dated.add(doc)
 
     def _compose(
         self,
@@ -153,7 +195,7 @@ class ExtractiveEngine(AnswerEngine):
     ) -> Answer:
         # The supporting sentences: each part's, one fact once, at most max_sentences.
         chosen: list[int] = []
-        for rank in range(2):
+        for rank in range(_PER_PART):
             for choice in choices:
                 if rank < len(choice.sentences) and len(chosen) < self.max_sentences:
                     i = choice.sentences[rank]
@@ -183,7 +225,7 @@ class ExtractiveEngine(AnswerEngine):
             used = [i for i in choice.sentences if i in marker_of]
             spans: list[tuple[str, int]] = []
             for i in used:
-                for span in answer_spans(readings[i], choice.part, question_terms)[:3]:
+                for span in answer_spans(readings[i], choice.part, question_terms)[:_PER_PART]:
                     text = span.text.strip(" ,;:")
                     if text and text not in {s for s, _ in spans}:
                         spans.append((text, marker_of[i]))
@@ -197,7 +239,7 @@ class ExtractiveEngine(AnswerEngine):
                 )
             )
             if spans:
-                direct_pieces.append(_join([f"{text} [{marker}]" for text, marker in spans[:4]]))
+                direct_pieces.append(_join([f"{text} [{marker}]" for text, marker in spans[:5]]))
         direct = "; ".join(direct_pieces) + "." if direct_pieces else None
         draft = Answer(
             question=question,
