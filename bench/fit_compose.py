@@ -1,12 +1,12 @@
 """Fits the extractive engine's answer model (rag/engines/extractive.py: B0, B_JUDGE, B_TYPE, B_FOCUS,
-B_TOP, B_SPANS, COVERED_AT) on the TUNE questions of the development sets, never on holdout.
+B_RELATIVE, B_SPANS, COVERED_AT) on the TUNE questions of the development sets, never on holdout.
 
 For each answerable tune question the assistant retrieves and gates as `newsdesk ask` does; every (part,
-candidate sentence) pair gives the engine's features (judge score, answer-type fit, focus fit, judge's
-best, spans of the type) and the label "the sentence holds the item's evidence". A logistic regression
-(scikit-learn, C=1) is fitted on
-them; COVERED_AT is the probability threshold at which the best sentence of a part is taken as its answer
-(the one that keeps the evidence sentence of most questions while rejecting most of the others).
+candidate sentence) pair gives the engine's features (judge score, answer-type fit, focus fit, judge's score
+over the part's best, spans of the type) and the label "the sentence holds the item's evidence". A logistic
+regression (scikit-learn, C=1) is fitted on them; COVERED_AT is the probability threshold at which the best
+sentence of a part is taken as its answer (the one that keeps the evidence sentence of most questions while
+rejecting most of the others).
 
     python bench/fit_compose.py --set /work/dev-stores/sets/seeds-tune.jsonl=/work/dev-stores/seeds \
         --set /work/dev-stores/sets/reuters-tune.jsonl=/work/dev-stores/reuters --rows /tmp/compose-rows.json
@@ -70,7 +70,9 @@ def fit(rows: list[dict]) -> None:
     b0 = float(model.intercept_[0])
     weights = [float(w) for w in model.coef_[0]]
     print(f"rows {len(rows)}, positives {int(y.sum())}")
-    print("B0, B_JUDGE, B_TYPE, B_FOCUS, B_TOP, B_SPANS =", ", ".join(f"{w:.2f}" for w in [b0, *weights]))
+    print(
+        "B0, B_JUDGE, B_TYPE, B_FOCUS, B_RELATIVE, B_SPANS =", ", ".join(f"{w:.2f}" for w in [b0, *weights])
+    )
     p = model.predict_proba(x)[:, 1]
     # Per (question, part): the best sentence's probability, and whether it is an evidence sentence.
     best: dict[tuple[str, int], tuple[float, bool, bool]] = {}
@@ -84,7 +86,15 @@ def fit(rows: list[dict]) -> None:
     hit = sum(b[1] for b in best.values())
     reachable = sum(b[2] for b in best.values())
     print(f"parts {len(best)}: best sentence is evidence in {hit}, evidence retrieved in {reachable}")
-    for threshold in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
+    # How often the evidence is among the first k sentences of a part (ranked by the model), and by the judge.
+    groups: dict[tuple[str, int], list[int]] = {}
+    for n, r in enumerate(rows):
+        groups.setdefault((r["id"], r["part"]), []).append(n)
+    for k in (1, 2, 3):
+        by_model = sum(any(y[i] for i in sorted(g, key=lambda i: -p[i])[:k]) for g in groups.values())
+        by_judge = sum(any(y[i] for i in sorted(g, key=lambda i: -x[i][0])[:k]) for g in groups.values())
+        print(f"evidence in the first {k}: model {by_model}, judge alone {by_judge} (of {len(groups)})")
+    for threshold in (0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
         covered = [b for b in best.values() if b[0] >= threshold]
         print(
             f"COVERED_AT {threshold:.2f}: parts covered {len(covered)}/{len(best)}, "
