@@ -37,9 +37,13 @@ def test_the_tehran_answer_covers_both_parts_with_a_direct_answer_of_cited_spans
     assert not answer.abstained, answer.answer
     assert [p.covered for p in answer.parts] == [True, True]
     assert answer.direct_answer and answer.answer.startswith(answer.direct_answer)
-    assert "Thursday" in answer.direct_answer
-    for name in ("Freij", "Shoigu"):
+    # When each meeting was, as far as each article says: the talks on Thursday (003), Freij's trip this
+    # week (000); both articles cited.
+    assert "on Thursday" in answer.direct_answer and "this week" in answer.direct_answer
+    for name in ("Freij", "Shoigu", "Dehghan"):
         assert name in answer.answer
+    cited = {c.source.rsplit("/", 1)[-1][:4] for c in answer.citations}
+    assert {"000_", "003_"} <= cited, cited
     # Every word of the direct answer is a connective or a span copied from the quote it cites.
     spans = direct_answer_spans(answer.direct_answer)
     assert spans
