@@ -91,6 +91,10 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
             spans = [_with_preposition(e) for e in spans if e.root.dep_ not in {"amod", "compound"}]
         if kind in {"amount", "count"}:
             spans = [_with_unit(e) for e in spans]
+        if kind == "count" and part.focus:
+            # A count counts what the question counts: "how many troops" is not answered by "two sides".
+            counted = content_terms(part.focus[-1])
+            spans = [e for e in spans if content_terms(_counted(e)) & counted]
         focus = focus_names(part) or part.focus
         wanted = set().union(*(content_terms(f) for f in focus)) if focus else set()
         if wanted and len(spans) > 1:
@@ -154,11 +158,26 @@ def _quoted_tokens(doc: Doc) -> set[int]:
     return positions
 
 
+def _counted(span: Span) -> str:
+    """What a number counts: the noun it modifies ("85 Syrian forces" → "Syrian forces")."""
+    root = span.root
+    if root.dep_ == "nummod" and root.head.pos_ in {"NOUN", "PROPN"}:
+        head = root.head
+        return span.doc[min(span.end, head.i) : head.i + 1].text
+    return span.text
+
+
 def _with_unit(span: Span) -> Span:
     """A bare number with the unit it counts: "12.6" → "12.6 pct", "36" → "36 dlrs"."""
     root = span.root
     unit = root.head
-    if root.dep_ == "nummod" and unit.i == span.end and unit.pos_ in {"NOUN", "PROPN"}:
+    between = span.doc[span.end : unit.i]
+    if (
+        root.dep_ == "nummod"
+        and span.end <= unit.i <= span.end + 2
+        and unit.pos_ in {"NOUN", "PROPN"}
+        and all(t.pos_ in {"ADJ", "NOUN"} for t in between)
+    ):
         return span.doc[span.start : unit.i + 1]
     return span
 

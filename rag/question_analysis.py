@@ -240,5 +240,11 @@ class QuestionAnalyzer:
                 if n > 0 and not [f for f in focus if f[:1].isupper()]:
                     # "and what is the total cost?": about what the first part names
                     focus = [*_focus(clauses[0][1], answer_type), *focus]
+            if answer_type == "count":
+                # What is counted ("how many troops") is part of what the part is about: a number of
+                # something else ("two sides") does not answer it.
+                counted = _asked_noun(wh, span)
+                if counted is not None:
+                    focus = [*focus, counted.text]
             parts.append(QuestionPart(text=text, answer_type=answer_type, focus=list(dict.fromkeys(focus))))
         return parts
