@@ -12,7 +12,7 @@ from newsdesk.rag.models import Answer, AnswerSentence, Citation
 from newsdesk.rag.question import content_terms
 from newsdesk.rag.verify import direct_answer_spans
 
-from tests.fixtures.cli import SHARED_CORPORA
+from tests.fixtures.cli import SAMPLE_CORPUS, SHARED_CORPORA
 
 TEHRAN = "Who met in Tehran and when?"
 SHOIGU = "What did Shoigu say after the talks in Tehran?"
@@ -123,3 +123,15 @@ def test_verify_keeps_a_direct_answer_of_cited_spans_and_drops_one_with_other_wo
     invented = components.checker.verify(_answer("probably on Thursday [1]."), articles)
     assert invented.direct_answer is None
     assert not invented.answer.startswith("probably")
+
+
+def test_a_count_is_a_number_of_what_the_question_counts(components) -> None:  # type: ignore[no-untyped-def]
+    """The sample corpus says Iran deployed "thousands of its troops": no number of troops, so no count."""
+    analyzer = components.question_analyzer
+    question = "How many Iranian troops are deployed in Syria?"
+    (part,) = analyzer.parts(question)
+    assert part.answer_type == "count" and part.focus[-1] == "troops"
+    article = next(SAMPLE_CORPUS.glob("000_*.txt")).read_text()
+    sentence = next(line for line in article.splitlines() if "thousands of its troops" in line)
+    found = read(analyzer.read([sentence])[0])
+    assert answer_spans(found, part, content_terms(question)) == []
