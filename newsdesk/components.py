@@ -19,7 +19,7 @@ from newsdesk.index.chunk import ArticleChunker
 from newsdesk.index.dedupe import NearDuplicateIndex
 from newsdesk.index.embed import check_store_encoder, load_embedder, load_tokenizer
 from newsdesk.index.ingest import Ingestor
-from newsdesk.index.language import load_parser, load_reader
+from newsdesk.index.language import load_analyzer, load_parser
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.models import IngestReport
 from newsdesk.index.store import ArticleStore, StoreError, is_read_only, open_chroma, readable_copy
@@ -31,6 +31,7 @@ from newsdesk.rag.engines.llm import LLMEngine
 from newsdesk.rag.followup import ReferenceResolver
 from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.judge import HeuristicJudge, SupportJudge
+from newsdesk.rag.question_analysis import QuestionAnalyzer
 from newsdesk.rag.retrieve import PassageRetriever
 from newsdesk.rag.verify import CitationCheck
 from newsdesk.settings import EngineName, JudgeKind, Settings, default_store_dir, env_name
@@ -108,11 +109,22 @@ class Components:
     def followups(self) -> ReferenceResolver:
         """Resolves a follow-up's references back ("his ministry", "the company") to the names they stand for.
         Its spaCy pipeline loads on the first follow-up that needs it: LLM engines condense their own."""
-        return ReferenceResolver(load_reader)
+        return ReferenceResolver(lambda: self.language)
 
     @cached_property
     def embedder(self) -> BaseEmbedding:
         return load_embedder(self.settings.ingest.embed_model, encoder=self.settings.ingest.encoder)
+
+    @cached_property
+    def question_analyzer(self) -> QuestionAnalyzer:
+        """Splits questions into parts and finds answer spans."""
+        return QuestionAnalyzer(self.language)
+
+    @cached_property
+    def language(self) -> Language:
+        """spaCy's whole English pipeline (entities and lemmas too), loaded once: question analysis, answer
+        spans and follow-ups' references."""
+        return load_analyzer()
 
     @cached_property
     def judge(self) -> SupportJudge:
@@ -200,7 +212,7 @@ class Components:
         if name not in self._engines:
             match name:
                 case "extractive":
-                    self._engines[name] = ExtractiveEngine(self.judge)
+                    self._engines[name] = ExtractiveEngine(self.judge, self.question_analyzer)
                 case "local" | "ollama" | "openai":
                     llm, endpoint = self._llm(name)
                     self._engines[name] = LLMEngine(

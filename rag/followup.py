@@ -153,7 +153,7 @@ def _quoted(token: Token) -> bool:
 
 class ReferenceResolver:
     """Replaces a follow-up's references back by the named entities they stand for (spaCy's tagger, parser and
-    entity recogniser, `newsdesk.index.language.load_reader`, loaded by `load` on the first follow-up that
+    entity recogniser, `newsdesk.index.language.load_analyzer`, loaded by `load` on the first follow-up that
     refers back: a conversation without one, or an LLM engine's, never pays for it)."""
 
     def __init__(self, load: Callable[[], Language]) -> None:
