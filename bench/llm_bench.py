@@ -122,20 +122,28 @@ def markdown(summaries: list[dict], command: str) -> str:
         "(rewrite follow-ups, retrieve, gate, prompt, generate, verify); models loaded once.",
         "",
         "| engine / model | correct | answerable correct | abstention accuracy | reached model | TTFT p50 s "
-        "| TTFT p95 s | tokens/s p50 | seconds p50 | load s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| TTFT p95 s | tokens/s p50 | tokens/s pooled | seconds p50 | load s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for summary in summaries:
         f = summary["figures"]
         ttfts = [r["ttft"] for r in summary["rows"] if r["ttft"] is not None]
         rates = [r["tokens_per_s"] for r in summary["rows"] if r["tokens_per_s"] is not None]
         seconds = [r["seconds"] for r in summary["rows"]]
+        # Pooled: all generated tokens over all generation time; a 3-token reply's rate says little alone.
+        timed = [
+            (r["tokens"] - 1, (r["tokens"] - 1) / r["tokens_per_s"])
+            for r in summary["rows"]
+            if r["tokens_per_s"]
+        ]
+        pooled = sum(t for t, _ in timed) / sum(d for _, d in timed) if timed else None
         lines.append(
             f"| {summary['config']} | {f['correctness']:.2f} | {f['answerable_correctness']:.2f} "
             f"| {f['abstention_accuracy']:.2f} | {len(ttfts)}/{f['questions']} "
             f"| {_cell(statistics.median(ttfts) if ttfts else None)} "
             f"| {_cell(percentile(ttfts, 0.95) if ttfts else None)} "
-            f"| {_cell(statistics.median(rates) if rates else None, 1)} | {statistics.median(seconds):.2f} "
+            f"| {_cell(statistics.median(rates) if rates else None, 1)} | {_cell(pooled, 1)} "
+            f"| {statistics.median(seconds):.2f} "
             f"| {summary['load_seconds']:.1f} |"
         )
     lines += ["", "Per question (correct ✓, abstained A, TTFT s):", ""]
