@@ -124,9 +124,14 @@ def test_large_model_is_assembled_verified_and_answers(large) -> None:  # type: 
     path = Path(engine.endpoint)
     assert path.name == model.file_name and path.stat().st_size == model.size
     assert json.loads(path.with_suffix(".verified.json").read_text())["sha256"] == model.sha256
-    assert not answer.abstained, answer.answer
-    assert any(Path(c.source).name in TEHRAN_ARTICLES for c in answer.citations)
+    # Without the question's parts the untuned 1.5B often paraphrases and its sentence is removed (README,
+    # Benchmarks): it may abstain, saying why and citing nothing, but never keep an unsupported sentence.
     _quotes_are_verbatim(large, answer)
+    if answer.abstained:
+        assert _abstention_reason(answer) and answer.citations == [], answer
+    else:
+        assert all(s.supported for s in answer.sentences)
+        assert any(Path(c.source).name in TEHRAN_ARTICLES for c in answer.citations)
 
 
 @needs_large_model
@@ -145,4 +150,5 @@ def test_large_model_answers_the_parts_it_is_given(large) -> None:  # type: igno
     answer = large.assistant().with_engine(engine).ask("Who met in Tehran and when?")
     assert not answer.abstained, answer.answer
     assert "Tehran" in answer.answer
+    assert any(Path(c.source).name in TEHRAN_ARTICLES for c in answer.citations)
     _quotes_are_verbatim(large, answer)
