@@ -98,12 +98,7 @@ class Components:
     @cached_property
     def instructions(self) -> InstructionDetector:
         """Tells sentences that order their reader (prompt injections) from news, by their grammar."""
-        return InstructionDetector(self.syntax)
-
-    @cached_property
-    def syntax(self) -> Language:
-        """spaCy's tagger and parser (rag.injection, the heuristic judge's names), loaded once."""
-        return load_parser()
+        return InstructionDetector(load_parser())
 
     @cached_property
     def followups(self) -> ReferenceResolver:
@@ -142,9 +137,7 @@ class Components:
 
                 judge = OnnxJudge(settings.model_dir)
             case "heuristic":
-                judge = HeuristicJudge(
-                    self.embedder, answers_threshold=self.settings.engine.min_support, tagger=self.syntax
-                )
+                judge = HeuristicJudge(self.embedder, answers_threshold=self.settings.engine.min_support)
             case _:
                 assert_never(kind)
         if settings.answers_threshold is not None:

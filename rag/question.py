@@ -95,15 +95,6 @@ def anchor_terms(question: str) -> dict[str, str]:
     return anchors
 
 
-def first_word(text: str) -> str | None:
-    """The capitalised first word of a text when it may be a name ("Russia sent..."), else None: the
-    caller decides with a tagger, since "Police said..." opens with a capital too."""
-    tokens = _TOKEN.findall(text)
-    if tokens and tokens[0][0].isupper() and tokens[0].lower() not in STOPWORDS | _QUESTION_OPENERS:
-        return tokens[0]
-    return None
-
-
 def states(term: str, terms: set[str]) -> bool:
     """`term` (a stem) or a stem of the same name is among `terms`: "iran" is stated by "iranian", as
     "russia" by "russian" — a shared beginning of at least four letters, most of both words."""
