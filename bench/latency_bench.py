@@ -198,7 +198,8 @@ def main() -> None:
         before, found, rest = current.partition(SECTION)
         after = rest[rest.find("\n# ") :] if found and "\n# " in rest else ""
         kept = before.rstrip()
-        RESULTS.write_text((kept + "\n\n" if kept else "") + markdown.rstrip() + "\n" + after, encoding="utf-8")
+        section = markdown.rstrip() + "\n" + after
+        RESULTS.write_text((kept + "\n\n" if kept else "") + section, encoding="utf-8")
 
 
 if __name__ == "__main__":
