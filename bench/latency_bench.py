@@ -193,9 +193,13 @@ def main() -> None:
     markdown = table(result, command.strip())
     print(markdown)
     if not args.no_write:
+        # Only this section is replaced: the sections after it (other benchmarks) are kept.
         current = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else ""
-        kept = current.split(SECTION)[0].rstrip()
-        RESULTS.write_text((kept + "\n\n" if kept else "") + markdown, encoding="utf-8")
+        before, found, rest = current.partition(SECTION)
+        after = rest[rest.find("\n# ") :] if found and "\n# " in rest else ""
+        kept = before.rstrip()
+        section = markdown.rstrip() + "\n" + after
+        RESULTS.write_text((kept + "\n\n" if kept else "") + section, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ One module a job, data flowing one way: `dataset` reads and validates a JSONL se
 question through the assistant, keeping the engine's draft (`draft`); `metrics` measures retrieval
 (recall@k, MRR) and ALCE citation recall/precision with the pipeline's own support test; `judge` is
 the optional LLM second opinion; `score` judges one answer and aggregates per type and engine;
-`gate` holds the aggregate to the thresholds in GateSettings; `compare` gives deltas against an earlier
-report; `report` writes report.md/json/html; `generate` drafts questions from articles.
+`uncertainty` gives each figure its bootstrap confidence interval and tests a change between two runs;
+`gate` holds the aggregate to the thresholds in GateSettings and, with a baseline, to no significant
+regression; `compare` pairs a run with an earlier report (deltas, significance, flipped questions);
+`report` writes report.md/json/html; `generate` drafts questions from articles.
 `newsdesk eval` (newsdesk/cli.py) is the thin shell over these.
 """

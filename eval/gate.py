@@ -1,7 +1,9 @@
-"""The release gate: the aggregate held to the thresholds of the `gate` settings group."""
+"""The release gate: the aggregate held to the thresholds of the `gate` settings group and, with a
+baseline report, to no significant regression of any gated figure against it."""
 
 from __future__ import annotations
 
+from newsdesk.eval.compare import compare
 from pydantic import BaseModel
 
 from newsdesk.settings import GateSettings
@@ -41,16 +43,67 @@ def gate_checks(figures: dict, thresholds: GateSettings) -> list[GateCheck]:
     return checks
 
 
-def gate(summary: dict, thresholds: GateSettings) -> dict:
-    """The gate of every engine of the run; it passes when each engine passes every check."""
+# The figures a significant regression against the baseline fails. Not latency: it depends on the machine
+# and its load, which resampling questions does not capture; not the sub-rates that these already cover.
+GATED = (
+    "correctness",
+    "abstention_accuracy",
+    "false_answers",
+    "false_abstentions",
+    "recall_at_k",
+    "mrr",
+    "citation_recall",
+    "citation_precision",
+    "unsupported_share",
+)
+
+
+def _shown(value: float | None) -> str:
+    return "not measured" if value is None else f"{value:.4g}"
+
+
+def describe_regression(engine: str, metric: str, row: dict) -> str:
+    test = f"McNemar p={row['p_value']:.3g}" if row.get("test") == "mcnemar" else "paired bootstrap"
+    return (
+        f"{engine}: {metric} regressed significantly against the baseline: {_shown(row['old'])} → "
+        f"{_shown(row['new'])} (paired Δ {row['paired_delta']:+.4f}, 95% CI [{row['ci_low']:+.4f}, "
+        f"{row['ci_high']:+.4f}], {test}, {row['paired_questions']} paired questions)"
+    )
+
+
+def regressions(comparison: dict) -> list[dict]:
+    """Every gated figure of every engine that is significantly worse in `comparison` (compare.compare)."""
+    return [
+        {"engine": name, "metric": metric, **row}
+        for name, rows in comparison["by_engine"].items()
+        for metric, row in rows.items()
+        if metric in GATED and row.get("regression")
+    ]
+
+
+def gate(
+    summary: dict, thresholds: GateSettings, baseline: dict | None = None, comparison: dict | None = None
+) -> dict:
+    """The gate of every engine of the run; it passes when each engine passes every check and, with a
+    `baseline` report, no gated figure regressed significantly against it (`comparison`: the run
+    against the baseline when already computed)."""
     per_engine = {name: gate_checks(figures, thresholds) for name, figures in summary["by_engine"].items()}
+    if comparison is None and baseline is not None:
+        comparison = compare(summary, baseline)
+    regressed = regressions(comparison) if comparison is not None else []
+    failed = [
+        f"{name}: {check.describe()}"
+        for name, checks in per_engine.items()
+        for check in checks
+        if not check.passed
+    ]
+    failed += [describe_regression(row["engine"], row["metric"], row) for row in regressed]
+    if comparison is not None and not comparison["paired_questions"]:
+        # A baseline of another set (or without per-question results) would otherwise pass unexamined.
+        failed.append("baseline: no question of this run is in the baseline report, nothing to test against")
     return {
-        "passed": all(check.passed for checks in per_engine.values() for check in checks),
+        "passed": not failed,
         "checks": {name: [check.model_dump() for check in checks] for name, checks in per_engine.items()},
-        "failed": [
-            f"{name}: {check.describe()}"
-            for name, checks in per_engine.items()
-            for check in checks
-            if not check.passed
-        ],
+        "baseline_regressions": regressed,
+        "failed": failed,
     }

@@ -1,7 +1,9 @@
-"""The evaluation report: report.json (the whole summary), report.md and report.html (tables per
-question type and engine, a chart, the gate, deltas against an earlier run, and every failure with
-its question, answer, citations and what failed). The HTML page is self-contained: inline CSS and
-an inline SVG chart, every text escaped."""
+"""The evaluation report: report.json (the whole summary), report.md and report.html (a verdict
+paragraph, tables per question type, engine, gold outlet and gold year with each figure's 95%
+confidence interval, a chart, the gate, deltas against an earlier run with their significance and the
+questions that flipped, and every failure — false answers apart from false abstentions — with its
+question, answer, citations and what failed). The HTML page is self-contained: inline CSS and an inline
+SVG chart, every text escaped."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ TABLE_COLUMNS = (
     ("citation_recall", "cit. recall"),
     ("citation_precision", "cit. precision"),
     ("unsupported_share", "unsupported"),
+    ("false_answers", "false answers"),
+    ("false_abstentions", "false abstentions"),
     ("latency_p50_s", "p50 s"),
     ("latency_p95_s", "p95 s"),
 )
@@ -32,12 +36,80 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _figure(figures: dict, key: str) -> str:
+    """The figure and, when measured, its 95% interval: "0.950 [0.850–1.000]"."""
+    ci = figures.get("ci", {}).get(key)
+    value = _cell(figures.get(key))
+    return f"{value} [{_cell(ci['ci_low'])}–{_cell(ci['ci_high'])}]" if ci else value
+
+
+def _signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"
+
+
 def _rows(summary: dict) -> list[tuple[str, dict]]:
     rows = [("all", summary)]
     rows += [(f"type: {kind}", figures) for kind, figures in summary["by_type"].items()]
     if len(summary["by_engine"]) > 1:
         rows += [(f"engine: {name}", figures) for name, figures in summary["by_engine"].items()]
+    rows += [(f"outlet: {name}", figures) for name, figures in summary.get("by_outlet", {}).items()]
+    rows += [(f"year: {name}", figures) for name, figures in summary.get("by_year", {}).items()]
     return rows
+
+
+def verdict(summary: dict) -> str:
+    """One paragraph for the release team: ships or not, and every failing threshold or regression."""
+    gate = summary["gate"]
+    engines = ", ".join(summary["by_engine"])
+    against = (
+        f" and no figure regressed significantly against the baseline {gate['baseline']}"
+        if gate.get("baseline")
+        else ""
+    )
+    if gate["passed"]:
+        return (
+            f"Ships: {engines} passes every release-gate threshold on {summary['questions']} questions"
+            f"{against}. Correctness {_figure(summary, 'correctness')} (95% CI)."
+        )
+    return (
+        f"Does not ship, because: {'; '.join(gate['failed'])}. "
+        f"Correctness {_figure(summary, 'correctness')} (95% CI) on {summary['questions']} questions."
+    )
+
+
+COMPARE_HEAD = ("metric", "old", "new", "delta", "paired Δ [95% CI]", "test", "significant")
+
+
+def _compare_cells(metric: str, row: dict) -> list[str]:
+    paired = "—"
+    if row.get("paired_delta") is not None:
+        paired = f"{_signed(row['paired_delta'])} [{_signed(row['ci_low'])}, {_signed(row['ci_high'])}]"
+    test = row.get("test") or "—"
+    if row.get("p_value") is not None:
+        test += f" p={row['p_value']:.3g}"
+    significant = "—" if "significant" not in row else "yes" if row["significant"] else "no"
+    if row.get("regression"):
+        significant = "REGRESSION"
+    return [metric, _cell(row["old"]), _cell(row["new"]), _cell(row["delta"]), paired, test, significant]
+
+
+FLIP_HEAD = ("question", "engine", "flip", "old answer", "new answer")
+
+
+def _flip_cells(flip: dict) -> list[str]:
+    return [f"{flip['id']}: {flip['question']}", flip["engine"], flip["direction"], flip["old_answer"],
+            flip["new_answer"]]  # fmt: skip
+
+
+def _false_kind(failure: dict) -> str:
+    if failure["abstained"] and failure["answerable"]:
+        return "false abstention"
+    if not failure["abstained"] and not failure["correct"]:
+        return "false answer"
+    return "unsupported draft sentences"
+
+
+FAILURE_KINDS = ("false answer", "false abstention", "unsupported draft sentences")
 
 
 def _md_escape(text: str) -> str:
@@ -51,23 +123,33 @@ def render_markdown(summary: dict) -> str:
         f" · citations judged by {summary.get('citation_judge') or 'unknown'}"
     )
     gate = summary["gate"]
+    lines[1:1] = ["", f"**Verdict.** {_md_escape(verdict(summary))}"]
     lines += ["", f"**Gate: {'passed' if gate['passed'] else 'FAILED'}**", ""]
     lines += [f"- failed: {_md_escape(item)}" for item in gate["failed"]]
+    lines += ["", "Each figure with its 95% bootstrap confidence interval [low–high] (questions resampled)."]
     lines += ["", "| group | " + " | ".join(label for _, label in TABLE_COLUMNS) + " |"]
     lines.append("|---" * (len(TABLE_COLUMNS) + 1) + "|")
     for name, figures in _rows(summary):
         lines.append(
-            f"| {_md_escape(name)} | " + " | ".join(_cell(figures.get(k)) for k, _ in TABLE_COLUMNS) + " |"
+            f"| {_md_escape(name)} | " + " | ".join(_figure(figures, k) for k, _ in TABLE_COLUMNS) + " |"
         )
     if summary.get("compare"):
-        lines += ["", f"## Against {summary['compare']['against']}", "", "| metric | old | new | delta |"]
-        lines.append("|---|---|---|---|")
-        for metric, row in summary["compare"]["overall"].items():
-            lines.append(f"| {metric} | {_cell(row['old'])} | {_cell(row['new'])} | {_cell(row['delta'])} |")
+        compared = summary["compare"]
+        lines += ["", f"## Against {_md_escape(compared['against'])}", ""]
+        lines.append(f"{compared.get('paired_questions', 0)} questions paired by engine and id.")
+        lines += ["", "| " + " | ".join(COMPARE_HEAD) + " |", "|---" * len(COMPARE_HEAD) + "|"]
+        for metric, row in compared["overall"].items():
+            lines.append("| " + " | ".join(_compare_cells(metric, row)) + " |")
+        flipped = compared.get("flips", [])
+        lines += ["", f"### Flipped questions ({len(flipped)})", ""]
+        if flipped:
+            lines += ["| " + " | ".join(FLIP_HEAD) + " |", "|---" * len(FLIP_HEAD) + "|"]
+            lines += ["| " + " | ".join(_md_escape(c) for c in _flip_cells(f)) + " |" for f in flipped]
     lines += ["", f"## Failures ({len(summary['failures'])})", ""]
-    for failure in summary["failures"]:
+    for failure in sorted(summary["failures"], key=lambda f: FAILURE_KINDS.index(_false_kind(f))):
         lines += [
-            f"### {_md_escape(failure['id'])} ({_md_escape(failure['type'])}, {failure['engine']})",
+            f"### {_md_escape(failure['id'])} ({_md_escape(failure['type'])}, {failure['engine']}):"
+            f" {_false_kind(failure)}",
             "",
             f"- question: {_md_escape(failure['question'])}",
             f"- answer: {_md_escape(failure['answer'])}",
@@ -125,24 +207,38 @@ def render_html(summary: dict) -> str:
     head = "".join(f"<th>{e(label)}</th>" for _, label in TABLE_COLUMNS)
     rows = "".join(
         f"<tr><td>{e(name)}</td>"
-        + "".join(f"<td>{e(_cell(f.get(k)))}</td>" for k, _ in TABLE_COLUMNS)
+        + "".join(f"<td>{e(_figure(f, k))}</td>" for k, _ in TABLE_COLUMNS)
         + "</tr>"
         for name, f in _rows(summary)
     )
     compare = ""
     if summary.get("compare"):
+        compared = summary["compare"]
         compare = (
-            f"<h2>Against {e(str(summary['compare']['against']))}</h2><table><tr><th>metric</th><th>old</th>"
+            f"<h2>Against {e(str(compared['against']))}</h2>"
+            f"<p>{compared.get('paired_questions', 0)} questions paired by engine and id.</p><table><tr>"
+            + "".join(f"<th>{e(h)}</th>" for h in COMPARE_HEAD)
+            + "</tr>"
+            + "".join(
+                "<tr>" + "".join(f"<td>{e(c)}</td>" for c in _compare_cells(m, r)) + "</tr>"
+                for m, r in compared["overall"].items()
+            )
+            + "</table>"
         )
-        compare += "<th>new</th><th>delta</th></tr>"
-        compare += "".join(
-            f"<tr><td>{e(m)}</td><td>{e(_cell(r['old']))}</td><td>{e(_cell(r['new']))}</td>"
-            f"<td>{e(_cell(r['delta']))}</td></tr>"
-            for m, r in summary["compare"]["overall"].items()
-        )
-        compare += "</table>"
+        flipped = compared.get("flips", [])
+        compare += f"<h3>Flipped questions ({len(flipped)})</h3>"
+        if flipped:
+            compare += (
+                "<table class='flips'><tr>"
+                + "".join(f"<th>{e(h)}</th>" for h in FLIP_HEAD)
+                + "</tr>"
+                + "".join(
+                    "<tr>" + "".join(f"<td>{e(c)}</td>" for c in _flip_cells(f)) + "</tr>" for f in flipped
+                )
+                + "</table>"
+            )
     failures = []
-    for f in summary["failures"]:
+    for f in sorted(summary["failures"], key=lambda f: FAILURE_KINDS.index(_false_kind(f))):
         cites = "".join(
             f"<li>[{c['marker']}] {e(c['source'])} ({e(c['outlet'] or '?')}, {e(c['published'] or '?')}): "
             f"<q>{e(c['quote'])}</q></li>"
@@ -152,23 +248,27 @@ def render_html(summary: dict) -> str:
             f"<li>unsupported draft sentence: {e(t)}</li>" for t in f["unsupported_examples"]
         )
         failures.append(
-            f"<section><h3>{e(f['id'])} <small>({e(f['type'])}, {e(f['engine'])})</small></h3>"
+            f"<section><h3>{e(f['id'])} <small>({e(f['type'])}, {e(f['engine'])})</small>:"
+            f" {e(_false_kind(f))}</h3>"
             f"<p><b>Question:</b> {e(f['question'])}</p><p><b>Answer:</b> {e(f['answer'])}</p>"
             f"<p><b>What failed:</b> {e('; '.join(f['problems']) or 'incorrect')}</p>"
             f"<ul>{unsupported}{cites}</ul></section>"
         )
-    verdict = "passed" if gate["passed"] else "FAILED"
+    passed = "passed" if gate["passed"] else "FAILED"
     failed = "".join(f"<li>{e(item)}</li>" for item in gate["failed"])
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         f"<title>Grounding evaluation: {e(summary['dataset'])}</title><style>"
         "body{font-family:sans-serif;max-width:70em;margin:2em auto}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child{text-align:left}"
-        ".passed{color:#2f855a}.FAILED{color:#c53030}section{border-top:1px solid #ddd}</style></head><body>"
+        ".passed{color:#2f855a}.FAILED{color:#c53030}.flips td{text-align:left}"
+        "section{border-top:1px solid #ddd}</style></head><body>"
         f"<h1>Grounding evaluation: {e(summary['dataset'])}</h1>"
         f"<p>Engines: {e(', '.join(summary['by_engine']))} · {summary['questions']} questions"
         f" · citations judged by {e(summary.get('citation_judge') or 'unknown')}</p>"
-        f"<h2 class='{verdict}'>Gate: {verdict}</h2><ul>{failed}</ul>"
+        f"<p class='verdict {passed}'><b>Verdict.</b> {e(verdict(summary))}</p>"
+        f"<h2 class='{passed}'>Gate: {passed}</h2><ul>{failed}</ul>"
+        "<p>Each figure with its 95% bootstrap confidence interval [low–high] (questions resampled).</p>"
         f"<table><tr><th>group</th>{head}</tr>{rows}</table>"
         f"<h2>Per question type</h2>{_svg_chart(summary)}{compare}"
         f"<h2>Failures ({len(summary['failures'])})</h2>{''.join(failures)}</body></html>\n"

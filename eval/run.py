@@ -3,18 +3,45 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import PurePosixPath
 
-from newsdesk.eval.dataset import EvalQuestion
+from newsdesk.eval.compare import compare
+from newsdesk.eval.dataset import EvalQuestion, matches_gold
 from newsdesk.eval.draft import DraftRecorder
 from newsdesk.eval.gate import gate
 from newsdesk.eval.judge import LlmJudge
 from newsdesk.eval.metrics import citation_score, retrieval_score
 from newsdesk.eval.score import QuestionResult, aggregate, score_answer
+from newsdesk.index.store import ArticleStore
 from newsdesk.rag.assistant import Assistant
 from newsdesk.rag.verify import CitationCheck
 
 from newsdesk.settings import GateSettings
+
+UNKNOWN_OUTLET = "unknown outlet"
+UNDATED = "undated"
+
+
+def gold_metadata(
+    metadatas: Iterable[dict], questions: Sequence[EvalQuestion]
+) -> dict[str, list[tuple[str, str]]]:
+    """(outlet, publication year) of the stored article(s) each gold document of `questions` names, by
+    its source or an alternate source (a duplicate's); a gold document not in the store is left out."""
+    wanted: dict[str, list[str]] = {}  # file name -> the gold documents ending with it
+    for item in questions:
+        for gold in item.gold_docs:
+            wanted.setdefault(PurePosixPath(gold.replace("\\", "/")).name, []).append(gold)
+    found: dict[str, list[tuple[str, str]]] = {}
+    for metadata in metadatas:
+        published = str(metadata.get("published") or "")
+        facts = (str(metadata.get("outlet") or UNKNOWN_OUTLET), published[:4] if published else UNDATED)
+        sources = [str(metadata.get("source", "")), *str(metadata.get("alternates", "")).split("\n")]
+        for source in filter(None, sources):
+            for gold in wanted.get(PurePosixPath(source.replace("\\", "/")).name, []):
+                if matches_gold(source, gold) and facts not in found.setdefault(gold, []):
+                    found[gold].append(facts)
+    return found
 
 
 def run_evaluation(
@@ -23,13 +50,15 @@ def run_evaluation(
     judge: LlmJudge | None = None,
     on_result: Callable[[QuestionResult], None] | None = None,
     citation_check: CitationCheck | None = None,
+    gold: dict[str, list[tuple[str, str]]] | None = None,
 ) -> list[QuestionResult]:
     """Ask every question (with its history) and score the answer, its draft and its retrieval.
 
     Citation recall and precision (ALCE) are judged by `citation_check`, by default the pipeline's own
     (its support judge); the heuristic judge's check is the fallback yardstick that can be named.
     The assistant's engine is wrapped in a DraftRecorder for the run, so the metrics see the draft
-    the citation check received. Latency is the time of `ask` alone, the metrics excluded.
+    the citation check received. Latency is the time of `ask` alone, the metrics excluded. `gold`
+    (see `gold_metadata`) gives each result its gold articles' outlets and years.
     """
     checker = citation_check or assistant.checker
     recorder = DraftRecorder(assistant.engine)
@@ -52,8 +81,9 @@ def run_evaluation(
             judged = sum(
                 judge.supports(s.text, [cited[m] for m in s.markers if m in cited]) for s in draft.sentences
             )
+        facts = [fact for doc in item.gold_docs for fact in (gold or {}).get(doc, [])]
         result = score_answer(
-            item, answer, seconds, retrieval_score(passages, item.gold_docs), citations, judged
+            item, answer, seconds, retrieval_score(passages, item.gold_docs), citations, judged, facts
         )
         if on_result is not None:
             on_result(result)
@@ -68,12 +98,16 @@ def evaluate(
     thresholds: GateSettings,
     judge: LlmJudge | None = None,
     citation_check: CitationCheck | None = None,
+    store: ArticleStore | None = None,
+    baseline: dict | None = None,
 ) -> dict:
-    """The whole evaluation of one set over one or more engines: figures overall, per type and per
-    engine, every failure, and the release gate's verdict. The CLI and the UI's Evaluation tab share it."""
+    """The whole evaluation of one set over one or more engines: figures overall, per type, engine,
+    gold outlet and gold year, with 95% confidence intervals, every failure, and the release gate's
+    verdict (against `baseline`, an earlier report, too). The CLI and the UI's Evaluation tab share it."""
+    gold = gold_metadata(store.article_metadatas(), questions) if store is not None else None
     results = []
     for assistant in assistants:
-        results += run_evaluation(assistant, questions, judge=judge, citation_check=citation_check)
+        results += run_evaluation(assistant, questions, judge=judge, citation_check=citation_check, gold=gold)
     summary = {
         "dataset": dataset,
         "engine": assistants[0].engine.name,
@@ -81,5 +115,9 @@ def evaluate(
         "judge": judge.name if judge else None,
         **aggregate(results),
     }
-    summary["gate"] = gate(summary, thresholds)
+    if baseline is not None:
+        # Kept in the summary: the report shows what regressed against the baseline and which questions
+        # flipped (the CLI names the file, or replaces it with its --compare report).
+        summary["compare"] = compare(summary, baseline)
+    summary["gate"] = gate(summary, thresholds, comparison=summary.get("compare"))
     return summary

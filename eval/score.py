@@ -4,10 +4,11 @@ per engine and per question type."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from newsdesk.eval.dataset import EvalQuestion, matches_gold
 from newsdesk.eval.metrics import CitationScore, RetrievalScore
+from newsdesk.eval.uncertainty import confidence_intervals
 from newsdesk.rag.models import Answer
 from pydantic import BaseModel
 
@@ -43,6 +44,9 @@ class QuestionResult(BaseModel):
     unsupported_examples: list[str] = []
     judge_supported: int | None = None
     problems: list[str] = []
+    # The gold articles' outlets and publication years as stored (the breakdowns); "undated" without a date.
+    gold_outlets: list[str] = []
+    gold_years: list[str] = []
 
 
 def _normalise(text: str) -> str:
@@ -56,10 +60,12 @@ def score_answer(
     retrieval: RetrievalScore | None = None,
     citations: CitationScore | None = None,
     judge_supported: int | None = None,
+    gold: Sequence[tuple[str, str]] = (),
 ) -> QuestionResult:
     """Correct: an answerable question answered with every must_include group present (any alternative
     of a group, case-insensitive); an unanswerable question abstained. `citations` is measured on the
-    engine's draft; the pipeline's own verdicts (`answer.sentences`) give the unsupported count."""
+    engine's draft; the pipeline's own verdicts (`answer.sentences`) give the unsupported count.
+    `gold`: (outlet, year) of each gold article found in the store, for the breakdowns."""
     text = _normalise(answer.answer)
     missing = [group for group in item.must_include if not any(_normalise(alt) in text for alt in group)]
     if item.answerable:
@@ -119,6 +125,8 @@ def score_answer(
         unsupported_examples=unsupported,
         judge_supported=judge_supported,
         problems=problems,
+        gold_outlets=sorted({outlet for outlet, _ in gold}),
+        gold_years=sorted({year for _, year in gold}),
     )
 
 
@@ -156,6 +164,10 @@ def figures(results: Sequence[QuestionResult]) -> dict:
         "correctness": _rate([r.correct for r in results]),
         "answerable_correctness": _rate([r.correct for r in answerable]),
         "abstention_accuracy": _rate([r.abstained != r.answerable for r in results]),
+        # The two ways to be wrong, apart: an answer that is false (to an unanswerable question, or missing
+        # an expected fact) misleads a reader; a false abstention only fails to help.
+        "false_answers": _rate([not r.abstained and not r.correct for r in results]),
+        "false_abstentions": _rate([r.abstained and r.answerable for r in results]),
         "unanswerable_abstained": _rate([r.abstained for r in unanswerable]),
         "answerable_abstained": _rate([r.abstained for r in answerable]),
         "recall_at_k": _mean([r.recall_at_k for r in results]),
@@ -175,17 +187,42 @@ def figures(results: Sequence[QuestionResult]) -> dict:
     }
 
 
-def aggregate(results: Sequence[QuestionResult]) -> dict:
-    """All results' figures, then the same per question type and per engine, every failure (incorrect, or
-    with a draft sentence the check removed) and every result, answers included."""
-    engines = list(dict.fromkeys(r.engine for r in results))
+def _group(results: Sequence[QuestionResult], rows: Sequence[dict]) -> dict:
+    """The figures of a group and, under "ci", the 95% bootstrap interval of each (eval.uncertainty)."""
+    return {**figures(results), "ci": confidence_intervals(rows)}
+
+
+def _breakdown(
+    results: Sequence[QuestionResult], rows: Sequence[dict], keys_of: Callable[[QuestionResult], list[str]]
+) -> dict[str, dict]:
+    """The figures per key; a result with several keys (gold articles of two outlets) is in each group."""
+    groups: dict[str, list[int]] = {}
+    for index, result in enumerate(results):
+        for key in keys_of(result):
+            groups.setdefault(key, []).append(index)
     return {
-        **figures(results),
-        "by_type": {
-            kind: figures([r for r in results if r.type == kind])
-            for kind in sorted({r.type for r in results})
+        key: _group([results[i] for i in indexes], [rows[i] for i in indexes])
+        for key, indexes in sorted(groups.items())
+    }
+
+
+def aggregate(results: Sequence[QuestionResult]) -> dict:
+    """All results' figures with their confidence intervals, then the same per question type, engine, gold
+    article outlet and gold article year ("no gold article" for questions without one), every failure
+    (incorrect, or with a draft sentence the check removed) and every result, answers included."""
+    rows = [r.model_dump() for r in results]
+    none = "no gold article"
+    return {
+        **_group(results, rows),
+        "by_type": _breakdown(results, rows, lambda r: [r.type]),
+        "by_engine": {
+            name: _group([r for r in results if r.engine == name], [d for d in rows if d["engine"] == name])
+            for name in dict.fromkeys(r.engine for r in results)
         },
-        "by_engine": {name: figures([r for r in results if r.engine == name]) for name in engines},
-        "failures": [r.model_dump() for r in results if not r.correct or r.unsupported_sentences],
-        "results": [r.model_dump() for r in results],
+        "by_outlet": _breakdown(results, rows, lambda r: r.gold_outlets or [none]),
+        "by_year": _breakdown(results, rows, lambda r: r.gold_years or [none]),
+        "failures": [
+            d for r, d in zip(results, rows, strict=True) if not r.correct or r.unsupported_sentences
+        ],
+        "results": rows,
     }

@@ -555,7 +555,19 @@ def evaluate(
     ] = None,
     compare_with: Annotated[
         Path | None,
-        typer.Option("--compare", help="An earlier run's report.json: show the deltas.", show_default=False),
+        typer.Option(
+            "--compare",
+            help="An earlier run's report.json: the deltas, their significance and the flipped questions.",
+            show_default=False,
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="A baseline report.json: the gate also fails on any significant regression against it.",
+            show_default=False,
+        ),
     ] = None,
     judge: Annotated[
         str | None,
@@ -580,9 +592,10 @@ def evaluate(
     chroma_url: ChromaOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Score the answers on an evaluation set; exit 1 when a release-gate threshold fails.
+    """Score the answers on an evaluation set; exit 1 when a release-gate threshold fails or, with
+    --baseline, a figure regresses significantly against the baseline report.
 
-    Example: newsdesk eval --dataset eval/datasets/sample.jsonl --report out/ --compare old/report.json
+    Example: newsdesk eval --dataset eval/datasets/sample.jsonl --report out/ --baseline old/report.json
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -596,6 +609,9 @@ def evaluate(
     try:  # every user file is checked before any model loads
         questions = load_dataset(path)
         earlier = load_report(compare_with) if compare_with else None
+        base = load_report(baseline) if baseline else None
+        if base is not None and not base.get("results"):
+            raise DatasetError(f"{baseline}: no per-question results to test against (an older report?)")
     except DatasetError as error:
         fail(str(error))
     names = [checked_engine("--engine", name) for name in dict.fromkeys(engines or [])]
@@ -630,7 +646,12 @@ def evaluate(
         settings.gate,
         judge=referee,
         citation_check=components.citation_check(citation_judge),
+        store=components.store,
+        baseline=base,
     )
+    if baseline is not None:
+        summary["gate"]["baseline"] = str(baseline)
+        summary["compare"] = {"against": str(baseline), **summary["compare"]}
     if earlier is not None:
         summary["compare"] = {"against": str(compare_with), **compare(summary, earlier)}
     if report is not None:
@@ -673,9 +694,22 @@ def _print_evaluation(summary: dict) -> None:
             highlight=False,
             markup=False,
         )
+    # The 95% intervals of the overall figures, one per line: they do not fit the table's columns.
+    for key, label in columns[1:]:
+        ci = summary.get("ci", {}).get(key)
+        if ci:
+            out.print(f"  {label} 95% CI [{ci['ci_low']:.2f}, {ci['ci_high']:.2f}]", highlight=False)
     for metric, row in summary.get("compare", {}).get("overall", {}).items():
         delta = "—" if row["delta"] is None else f"{row['delta']:+.4f}"
-        out.print(f"  Δ {metric}: {row['old']} → {row['new']} ({delta})", highlight=False)
+        significance = ""
+        if "significant" in row:
+            significance = (
+                " REGRESSION" if row["regression"] else " significant" if row["significant"] else ""
+            )
+            significance = significance or " not significant"
+        out.print(f"  Δ {metric}: {row['old']} → {row['new']} ({delta}){significance}", highlight=False)
+    for flip in summary.get("compare", {}).get("flips", []):
+        out.print(f"  ⇄ {flip['id']} ({flip['engine']}): {flip['direction']}", highlight=False, markup=False)
     if summary["gate"]["passed"]:
         out.print("gate passed")
     else:

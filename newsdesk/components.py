@@ -19,7 +19,7 @@ from newsdesk.index.chunk import ArticleChunker
 from newsdesk.index.dedupe import NearDuplicateIndex
 from newsdesk.index.embed import check_store_encoder, load_embedder, load_tokenizer
 from newsdesk.index.ingest import Ingestor
-from newsdesk.index.language import load_parser
+from newsdesk.index.language import load_analyzer, load_parser
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.models import IngestReport
 from newsdesk.index.store import ArticleStore, StoreError, is_read_only, open_chroma, readable_copy
@@ -28,8 +28,10 @@ from newsdesk.rag.assistant import Assistant
 from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable
 from newsdesk.rag.engines.extractive import ExtractiveEngine
 from newsdesk.rag.engines.llm import LLMEngine
+from newsdesk.rag.followup import ReferenceResolver
 from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.judge import HeuristicJudge, SupportJudge
+from newsdesk.rag.question_analysis import QuestionAnalyzer
 from newsdesk.rag.retrieve import PassageRetriever
 from newsdesk.rag.verify import CitationCheck
 from newsdesk.settings import EngineName, JudgeKind, Settings, default_store_dir, env_name
@@ -96,16 +98,28 @@ class Components:
     @cached_property
     def instructions(self) -> InstructionDetector:
         """Tells sentences that order their reader (prompt injections) from news, by their grammar."""
-        return InstructionDetector(self.syntax)
+        return InstructionDetector(load_parser())
 
     @cached_property
-    def syntax(self) -> Language:
-        """spaCy's tagger and parser (rag.injection, the heuristic judge's names), loaded once."""
-        return load_parser()
+    def followups(self) -> ReferenceResolver:
+        """Resolves a follow-up's references back ("his ministry", "the company") to the names they stand for.
+        Its spaCy pipeline loads on the first follow-up that needs it: LLM engines condense their own."""
+        return ReferenceResolver(lambda: self.language)
 
     @cached_property
     def embedder(self) -> BaseEmbedding:
         return load_embedder(self.settings.ingest.embed_model, encoder=self.settings.ingest.encoder)
+
+    @cached_property
+    def question_analyzer(self) -> QuestionAnalyzer:
+        """Splits questions into parts and finds answer spans."""
+        return QuestionAnalyzer(self.language)
+
+    @cached_property
+    def language(self) -> Language:
+        """spaCy's whole English pipeline (entities and lemmas too), loaded once: question analysis, answer
+        spans and follow-ups' references."""
+        return load_analyzer()
 
     @cached_property
     def judge(self) -> SupportJudge:
@@ -123,9 +137,7 @@ class Components:
 
                 judge = OnnxJudge(settings.model_dir)
             case "heuristic":
-                judge = HeuristicJudge(
-                    self.embedder, answers_threshold=self.settings.engine.min_support, tagger=self.syntax
-                )
+                judge = HeuristicJudge(self.embedder, answers_threshold=self.settings.engine.min_support)
             case _:
                 assert_never(kind)
         if settings.answers_threshold is not None:
@@ -193,11 +205,16 @@ class Components:
         if name not in self._engines:
             match name:
                 case "extractive":
-                    self._engines[name] = ExtractiveEngine(self.judge)
+                    self._engines[name] = ExtractiveEngine(self.judge, self.question_analyzer)
                 case "local" | "ollama" | "openai":
                     llm, endpoint = self._llm(name)
                     self._engines[name] = LLMEngine(
-                        name, llm, self.embedder, endpoint=endpoint, instructions=self.instructions
+                        name,
+                        llm,
+                        self.embedder,
+                        endpoint=endpoint,
+                        instructions=self.instructions,
+                        question_parts=self.question_analyzer,
                     )
                 case _:
                     assert_never(name)
@@ -235,7 +252,7 @@ class Components:
             self.settings.retrieval.top_k,
             instructions=self.instructions,
         )
-        return Assistant(retriever, chosen, self.checker, self.judge)
+        return Assistant(retriever, chosen, self.checker, self.judge, followups=self.followups)
 
     def is_default_store(self) -> bool:
         """Whether this is the embedded store in the default data directory (no --store, no server)."""

@@ -5,7 +5,6 @@ cited articles once → verify → read citations with their neighbours → date
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from newsdesk.rag.candidates import candidate_sentences
 from newsdesk.rag.citation_context import add_context
 from newsdesk.rag.engines.base import AnswerEngine, Turn, abstained_answer
 from newsdesk.rag.filters import describe_filters, merge_filters
+from newsdesk.rag.followup import ReferenceResolver, Standalone, make_standalone
 from newsdesk.rag.gate import unanswerable_reason
 from newsdesk.rag.judge import SupportJudge
 from newsdesk.rag.models import Answer, Filters, Passage
@@ -22,23 +22,15 @@ from newsdesk.rag.retrieve import PassageRetriever
 from newsdesk.rag.stated_filters import stated_filters
 from newsdesk.rag.verify import CitationCheck
 
-_REFERS_BACK = re.compile(
-    r"\b(he|she|it|they|him|her|his|its|their|them|that|this|those|these|there|then)\b", re.I
-)
 
-
-def retrieval_query(question: str, history: Sequence[Turn]) -> str:
-    """The question to search with. A follow-up that leans on earlier turns ("and what did he say
-    about the ceasefire?") is searched together with the previous question; LLM engines replace
-    this with a rewrite by the model (prompts/condense.md)."""
-    if not history:
-        return question
-    # The previous question as it was searched: a chain of follow-ups ("and when?", "why?") keeps
-    # the question they all lean on.
-    previous_question = retrieval_query(history[-1][0], history[:-1])
-    if _REFERS_BACK.search(question) or len(question.split()) <= 5:
-        return f"{previous_question} {question}"
-    return question
+def retrieval_query(
+    question: str, history: Sequence[Turn], followups: ReferenceResolver | None = None
+) -> str:
+    """The question to search with. A follow-up that refers back ("what did his ministry say?") is
+    searched with its references resolved (`followups`); one that still leans on earlier turns ("and
+    when?") is searched together with the previous question (rag.followup). LLM engines replace this
+    with a rewrite by the model (prompts/condense.md)."""
+    return make_standalone(question, history, followups).query
 
 
 @dataclass
@@ -85,12 +77,20 @@ def no_answer_reason(question: str, passages: list[Passage], judge: SupportJudge
 
 class Assistant:
     def __init__(
-        self, retriever: PassageRetriever, engine: AnswerEngine, checker: CitationCheck, judge: SupportJudge
+        self,
+        retriever: PassageRetriever,
+        engine: AnswerEngine,
+        checker: CitationCheck,
+        judge: SupportJudge,
+        followups: ReferenceResolver | None = None,
     ) -> None:
         self.retriever = retriever
         self.engine = engine
         self.checker = checker
         self.judge = judge
+        self.followups = (
+            followups  # resolves a follow-up's "he", "the company" for engines that do not condense
+        )
 
     def with_engine(self, engine: AnswerEngine) -> Assistant:
         """The same pipeline with another engine (the evaluation wraps the engine to record drafts)."""
@@ -139,9 +139,13 @@ class Assistant:
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
-        # LLM engines rewrite follow-ups themselves; others leave it to `retrieval_query`.
+        # LLM engines rewrite follow-ups themselves; others leave it to rag.followup (`retrieval_query`).
         rewritten = self.engine.condense(question, history) if history else None
-        standalone = rewritten if rewritten is not None else retrieval_query(question, history)
+        if rewritten is not None:
+            followup = Standalone(rewritten)
+        else:
+            followup = make_standalone(question, history, self.followups)
+        standalone = followup.query
         stated = stated_filters(standalone, self.retriever.catalog.outlets)
         query = stated.query
         merged = merge_filters(filters, stated.filters)
@@ -162,12 +166,14 @@ class Assistant:
             recorded = merged.model_copy(update={"outlets": applied.outlets}) if applied else None
             evidence = self.retriever.evidence(query, top_k, filters=applied)
         prepared = _Prepared(question, query, evidence.passages, recorded)
-        if history and rewritten is None and query != question:
-            # A follow-up searched together with the question it leans on: the engine answers the
-            # follow-up itself, with only the names and figures of the earlier turn for context, or
-            # it would pick the sentence that answered the earlier question again.
-            earlier = " ".join(anchor_terms(standalone.removesuffix(question)).values())
-            prepared.focus = f"{question} {earlier}".strip()
+        if rewritten is None and (followup.earlier or followup.question != question):
+            # A follow-up searched made standalone, or with the question it leans on: the engine answers
+            # the follow-up as asked (with the names of the earlier question it was searched with), from
+            # the evidence the standalone search found. A name put in the question pulls the engine to
+            # sentences naming it, while the answer often says "he" or "the government"; and with all of
+            # the earlier question it would pick the sentence that answered that again.
+            earlier = anchor_terms(followup.earlier).values()
+            prepared.focus = " ".join([question, *earlier])
         if not evidence.passages:
             # The gate closed (or nothing was found): the same rule says why.
             reason = unanswerable_reason(query, evidence.considered)

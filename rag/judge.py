@@ -23,12 +23,9 @@ from newsdesk.rag.question import (
     anchor_terms,
     asks_when,
     content_terms,
-    first_word,
     mentions_time,
     states,
-    stem,
 )
-from spacy.language import Language
 
 JudgeTask = Literal["answers", "supports"]
 
@@ -88,12 +85,8 @@ class HeuristicJudge(SupportJudge):
         embedder: BaseEmbedding,
         answers_threshold: float = 0.45,
         supports_threshold: float = 0.6,
-        tagger: Language | None = None,
     ) -> None:
         self._embedder = embedder
-        # Tells a claim's first word that is a name ("Russia sent...") from one that is not ("Police
-        # said..."); without it a claim's first word is never checked against the passage.
-        self._tagger = tagger
         self.answers_threshold = answers_threshold
         self.supports_threshold = supports_threshold
         # The assistant's abstention gate and the extractive engine ask about the same sentences, one
@@ -141,27 +134,15 @@ class HeuristicJudge(SupportJudge):
         self._last_answers = (key, scores)
         return scores.copy()
 
-    def _claim_anchors(self, claims: Sequence[str]) -> list[set[str]]:
-        """The names and figures of each claim, its first word included when the tagger reads it as a name."""
-        anchors = [set(anchor_terms(claim)) for claim in claims]
-        openers = {i: word for i, claim in enumerate(claims) if (word := first_word(claim))}
-        if openers and self._tagger is not None:
-            docs = self._tagger.pipe(claims[i] for i in openers)
-            for (i, word), doc in zip(openers.items(), docs, strict=True):
-                if len(doc) and doc[0].pos_ == "PROPN":
-                    anchors[i].add(stem(word))
-        return anchors
-
     def support_scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         scores = np.zeros(len(pairs))
         to_embed: list[tuple[int, list[str]]] = []  # (pair, [claim, passage, its sentences...])
-        claim_anchors = self._claim_anchors([claim for claim, _ in pairs])
         for i, (claim, passage) in enumerate(pairs):
             if claim and claim in passage:
                 scores[i] = 1.0
                 continue
             passage_terms = content_terms(passage)
-            if not all(states(anchor, passage_terms) for anchor in claim_anchors[i]):
+            if not all(states(anchor, passage_terms) for anchor in anchor_terms(claim)):
                 continue  # a name or figure the passage never states: 0
             sentences = [passage[s:e] for s, e in split_sentences(passage)]
             to_embed.append((i, [claim, passage, *(s for s in sentences if s.strip() and s != passage)]))

@@ -23,6 +23,9 @@ STOPWORDS = frozenset(
     """.split()
 )
 _QUESTION_OPENERS = frozenset({"who", "what", "when", "where", "why", "how", "which", "whom", "whose"})
+# Where one question ends and the next begins. Only ? and !: a full stop also ends "U.S." or "Gen.",
+# after which a capitalised word is a name.
+_QUESTION_END = re.compile(r"[?!]+(?=\s|$)")
 # A figure ends on a digit: "12." closing a sentence is 12, as "1,200," is 1,200.
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d(?:[\d,.]*\d)?")
 _TEMPORAL = re.compile(
@@ -75,27 +78,21 @@ def content_terms(text: str) -> set[str]:
 
 
 def anchor_terms(question: str) -> dict[str, str]:
-    """Names and numbers the question is about: capitalised words not opening the question, and
+    """Names and numbers the question is about: capitalised words not opening a question, and
     figures. An archive that never mentions one of them cannot answer the question.
-    Maps each anchor's stem to the word as the question wrote it."""
-    tokens = _TOKEN.findall(question)
+    Maps each anchor's stem to the word as the question wrote it.
+
+    A follow-up searched together with the question it leans on ("Which minister went to Tehran? Did
+    they agree?") holds two questions: each one's first word is an opener, not a name."""
     anchors: dict[str, str] = {}
-    for position, token in enumerate(tokens):
-        lowered = token.lower()
-        if lowered in STOPWORDS or lowered in _QUESTION_OPENERS:
-            continue
-        if token[0].isdigit() or (token[0].isupper() and position > 0):
-            anchors[stem(token)] = token
+    for part in _QUESTION_END.split(question):
+        for position, token in enumerate(_TOKEN.findall(part)):
+            lowered = token.lower()
+            if lowered in STOPWORDS or lowered in _QUESTION_OPENERS:
+                continue
+            if token[0].isdigit() or (token[0].isupper() and position > 0):
+                anchors[stem(token)] = token
     return anchors
-
-
-def first_word(text: str) -> str | None:
-    """The capitalised first word of a text when it may be a name ("Russia sent..."), else None: the
-    caller decides with a tagger, since "Police said..." opens with a capital too."""
-    tokens = _TOKEN.findall(text)
-    if tokens and tokens[0][0].isupper() and tokens[0].lower() not in STOPWORDS | _QUESTION_OPENERS:
-        return tokens[0]
-    return None
 
 
 def states(term: str, terms: set[str]) -> bool:

@@ -101,8 +101,11 @@ def not_covered_line(answer: Answer) -> str:
 
 
 def direct_answer(answer: Answer) -> str | None:
-    """The direct answer when it says something the answer text does not already say as it stands."""
-    if answer.abstained or not answer.direct_answer or answer.direct_answer.strip() == answer.answer.strip():
+    """The direct answer when the answer text does not already open with it (the extractive engine's text
+    does: its first line is the direct answer)."""
+    if answer.abstained or not answer.direct_answer:
+        return None
+    if answer.answer.strip().startswith(answer.direct_answer.strip()):
         return None
     return answer.direct_answer.strip()
 

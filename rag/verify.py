@@ -15,11 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from newsdesk.index.sentences import split_sentences
 from newsdesk.index.store import ArticleStore
-from newsdesk.rag.engines.base import abstained_answer
+from newsdesk.rag.engines.base import abstained_answer, compose_text
 from newsdesk.rag.judge import SupportJudge
 from newsdesk.rag.models import Answer, AnswerSentence, Citation
 
 _MARKER = re.compile(r"\s*\[\d+\]")
+# A direct answer is cited spans joined by fixed connectives: "Freij [1] and Shoigu [2]; on Thursday [2]."
+_CITED_SPAN = re.compile(r"\s*(?:(?:;|,|and)\s+)*(.+?)\s*\[(\d+)\]")
+_DIRECT_END = re.compile(r"^\s*\.?\s*$")
 
 ArticleTexts = Mapping[str, str]
 """doc_id → the stored article's text, for the articles an answer cites (read once per answer)."""
@@ -38,6 +41,34 @@ def _neighbourhood(text: str, start: int, end: int) -> str:
 def claim_of(sentence: str) -> str:
     """The sentence as a claim: without its citation markers."""
     return _MARKER.sub("", sentence).strip()
+
+
+def direct_answer_spans(direct: str) -> list[tuple[str, int]] | None:
+    """The (span, marker) pairs a direct answer is made of, or None when it holds any word that is neither a
+    cited span nor a fixed connective."""
+    spans, at = [], 0
+    for match in _CITED_SPAN.finditer(direct):
+        if match.start() != at:
+            return None
+        spans.append((match.group(1), int(match.group(2))))
+        at = match.end()
+    return spans if spans and _DIRECT_END.match(direct[at:]) else None
+
+
+def _verified_direct(
+    direct: str | None, located: Mapping[int, Citation], renumbered: Mapping[int, int]
+) -> str | None:
+    """The direct answer with its markers renumbered, when each of its spans is verbatim in the quote it
+    cites and that citation survived; else None (the answer then leads with its sentences)."""
+    if not direct:
+        return None
+    spans = direct_answer_spans(direct)
+    if spans is None:
+        return None
+    for span, marker in spans:
+        if marker not in renumbered or span not in located[marker].quote:
+            return None
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{renumbered[int(m.group(1))]}]", direct)
 
 
 class CitationCheck:
@@ -150,10 +181,27 @@ class CitationCheck:
                     "removed_sentences": removed,
                 }
             )
-        text = " ".join(s.text + "".join(f" [{m}]" for m in s.markers) for s in supported)
+        direct = _verified_direct(
+            answer.direct_answer, {m: found[0] for m, found in located.items()}, renumbered
+        )
+        parts = [
+            part.model_copy(
+                update={
+                    "markers": [renumbered[m] for m in part.markers if m in renumbered],
+                    "covered": part.covered and any(m in renumbered for m in part.markers),
+                    "answer": part.answer if any(m in renumbered for m in part.markers) else None,
+                }
+            )
+            for part in answer.parts
+        ]
+        checked = answer.model_copy(
+            update={"direct_answer": direct, "parts": parts, "sentences": kept_sentences}
+        )
         return answer.model_copy(
             update={
-                "answer": text,
+                "answer": compose_text(checked),
+                "direct_answer": direct,
+                "parts": parts,
                 "citations": citations,
                 "sentences": kept_sentences,
                 "removed_sentences": removed,

@@ -133,6 +133,10 @@ def test_bad_compare_report_and_unknown_engine_fail_before_any_model_loads(tmp_p
     result = run_cli("eval", "--store", str(tmp_path / "s"), "--compare", str(old), check=False)
     assert result.returncode == 2
     assert f"{old}: not a `newsdesk eval` report.json" in result.stderr
+    old.write_text('{"correctness": 0.9}', encoding="utf-8")  # figures, but no per-question results
+    result = run_cli("eval", "--store", str(tmp_path / "s"), "--baseline", str(old), check=False)
+    assert result.returncode == 2
+    assert f"{old}: no per-question results to test against" in result.stderr
     result = run_cli("eval", "--store", str(tmp_path / "s"), "--engine", "oracle", check=False)
     assert result.returncode == 2
     assert "unknown engine 'oracle'" in result.stderr
@@ -155,3 +159,50 @@ def test_report_page_escapes_every_text() -> None:
     page = render_html(summary)
     assert "<script>" not in page
     assert html_escape(hostile) in page
+
+
+def test_baseline_gate_self_comparison_and_a_significantly_worse_top_k(
+    sample_store: Path, tmp_path: Path
+) -> None:
+    """On the bundled set: the same run against itself changes nothing; --top-k 1 answers 6 questions
+    fewer (0.95 → 0.65, McNemar p = 0.031), which --baseline fails although --compare only reports it."""
+    store = str(sample_store)
+    base = tmp_path / "base"
+    first = json.loads(run_cli("eval", "--store", store, "--json", "--report", str(base)).stdout)
+    # Every figure with its 95% interval, overall and per group; breakdowns by gold outlet and year.
+    for metric in ("correctness", "abstention_accuracy", "recall_at_k", "mrr", "citation_recall",
+                   "citation_precision", "unsupported_share", "false_answers", "latency_p95_s"):  # fmt: skip
+        assert first["ci"][metric]["ci_low"] <= first[metric] <= first["ci"][metric]["ci_high"], metric
+    assert first["ci"]["correctness"]["ci_low"] < first["correctness"]  # 20 questions: not certain
+    assert set(first["by_outlet"]) == {"AFP", "Press TV", "no gold article"}
+    assert set(first["by_year"]) == {"2016", "undated", "no gold article"}
+    unanswerable = sum(not r["answerable"] for r in first["results"])
+    assert first["by_year"]["no gold article"]["questions"] == unanswerable == 4
+    assert "ci" in first["by_outlet"]["AFP"] and "ci" in first["by_type"]["numeric"]
+
+    same = run_cli("eval", "--store", store, "--json", "--baseline", str(base / "report.json"), check=False)
+    summary = json.loads(same.stdout)
+    assert same.returncode == 0, summary["gate"]["failed"]
+    assert summary["gate"]["baseline_regressions"] == [] and summary["compare"]["flips"] == []
+    for metric, row in summary["compare"]["overall"].items():
+        if not metric.startswith("latency"):  # timing differs between two runs; the answers do not
+            assert row["paired_delta"] == 0 and not row["significant"], metric
+
+    worse_dir = tmp_path / "k1"
+    worse = run_cli(
+        "eval", "--store", store, "--top-k", "1", "--json", "--report", str(worse_dir),
+        "--baseline", str(base / "report.json"), check=False,
+    )  # fmt: skip
+    summary = json.loads(worse.stdout)
+    assert worse.returncode == 1
+    row = summary["compare"]["overall"]["correctness"]
+    assert row["regression"] and row["test"] == "mcnemar" and row["p_value"] < 0.05
+    assert row["right_to_wrong"] > row["wrong_to_right"]
+    assert any(r["metric"] == "correctness" for r in summary["gate"]["baseline_regressions"])
+    flips = summary["compare"]["flips"]
+    assert len([f for f in flips if f["direction"] == "right → wrong"]) == row["right_to_wrong"]
+    markdown = (worse_dir / "report.md").read_text(encoding="utf-8")
+    assert markdown.splitlines()[2].startswith("**Verdict.** Does not ship, because:")
+    assert "correctness regressed significantly against the baseline" in markdown.splitlines()[2]
+    assert f"### Flipped questions ({len(flips)})" in markdown
+    assert html_escape(flips[0]["old_answer"]) in (worse_dir / "report.html").read_text(encoding="utf-8")

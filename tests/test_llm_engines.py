@@ -174,3 +174,16 @@ def test_cli_reports_an_unreachable_server_in_one_line(sample_store: Path) -> No
         result.stderr.strip()
         == "Error: openai engine: cannot reach http://127.0.0.1:9/v1/models: connection refused"
     )
+
+
+def test_a_reply_of_markers_alone_quotes_the_sentences_it_names(grounded) -> None:  # type: ignore[no-untyped-def]
+    assistant = grounded.assistant()
+    engine = assistant.engine
+    passages = assistant.retriever.retrieve(TEHRAN)
+    sources = engine.sources(TEHRAN, passages)
+    draft = engine.draft(TEHRAN, "[1]", sources)  # what the 1.5B model often replies
+    assert not draft.abstained
+    assert [s.text for s in draft.sentences] == [sources[0].sentences[0].text]
+    assert [c.quote for c in draft.citations] == [sources[0].sentences[0].text]
+    assert all(s.supported for s in assistant.checker.verify(draft).sentences)
+    assert engine.draft(TEHRAN, f"[{len(sources) + 1}]", sources).abstained  # a marker past the sources

@@ -14,4 +14,7 @@ def evaluation_markdown(components: Components, engine: EngineName | None) -> st
     """The grounding evaluation of the bundled set with `engine` (the configured one when None)."""
     path = bundled_dataset()
     assistant = components.assistant(engine)
-    return render_markdown(evaluate([assistant], load_dataset(path), str(path), components.settings.gate))
+    summary = evaluate(
+        [assistant], load_dataset(path), str(path), components.settings.gate, store=components.store
+    )
+    return render_markdown(summary)

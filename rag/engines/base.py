@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 
 from newsdesk.prompts import load_prompt
-from newsdesk.rag.models import Answer, Citation, Passage
+from newsdesk.rag.models import Answer, AnswerPart, Citation, Passage
 
 Turn = tuple[str, str]
 """(question, answer) of an earlier turn of the conversation."""
@@ -24,6 +24,35 @@ def abstained_answer(question: str, reason: str, engine: str) -> Answer:
         abstained=True,
         engine=engine,
     )
+
+
+# Words that say which part of a question the archive does not answer ("The archive does not say when.").
+MISSING_WORD = {
+    "person": "who",
+    "organisation": "which organisation",
+    "outlet": "which outlet",
+    "place": "where",
+    "date": "when",
+    "amount": "how much",
+    "count": "how many",
+    "reason": "why",
+    "statement": "what was said",
+}
+
+
+def missing_note(part: AnswerPart) -> str:
+    """What an answer says of a part of its question the archive does not answer."""
+    word = MISSING_WORD.get(part.answer_type)
+    return f"The archive does not say {word}." if word else f"The archive does not say: {part.question}"
+
+
+def compose_text(answer: Answer) -> str:
+    """An answer's text: its direct answer (a line of cited spans), its cited sentences, then what the
+    archive does not say. The engine drafts with it and the citation check rebuilds with it (rag.verify)."""
+    body = " ".join(s.text + "".join(f" [{m}]" for m in s.markers) for s in answer.sentences if s.supported)
+    missing = " ".join(missing_note(part) for part in answer.parts if not part.covered)
+    lines = [answer.direct_answer or "", " ".join(t for t in (body, missing) if t)]
+    return "\n\n".join(line for line in lines if line)
 
 
 def cite(marker: int, passage: Passage, quote: str, start: int, end: int) -> Citation:

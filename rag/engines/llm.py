@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -26,15 +27,37 @@ from newsdesk.index.sentences import split_sentences
 from newsdesk.prompts import load_prompt
 from newsdesk.rag.engines.base import AnswerEngine, EngineUnavailable, Turn, abstained_answer, cite
 from newsdesk.rag.injection import InstructionDetector
-from newsdesk.rag.models import Answer, AnswerSentence, Citation, Passage
+from newsdesk.rag.models import Answer, AnswerSentence, AnswerType, Citation, Passage, QuestionPart
 from newsdesk.rag.question import anchor_terms, content_terms
 
 ABSTAIN_MARKER = "The archive does not say."
+_ABSTAIN_STEM = ABSTAIN_MARKER.lower().rstrip(".")
 _MARKER_GROUP = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"^\s*((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)")
 _LIST_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _DELIMITER = re.compile(r"</?source[^>]*>", re.IGNORECASE)
 _MIN_WORDS = 4  # shorter pieces are captions and datelines, not evidence
+
+# What the prompt calls each answer type: a small model follows "(answer: a date)" better than a label.
+ANSWER_TYPE_WORDS: dict[AnswerType, str] = {
+    "person": "a person",
+    "organisation": "an organisation",
+    "place": "a place",
+    "date": "a date or time",
+    "amount": "an amount",
+    "count": "a number",
+    "reason": "a reason",
+    "statement": "what was said",
+    "outlet": "a news outlet",
+    "thing": "a thing",
+}
+
+
+class QuestionParts(Protocol):
+    """What the engine asks of a question analyser (newsdesk.rag.question_analysis.QuestionAnalyzer):
+    the parts of a question, each with the type of answer it wants."""
+
+    def parts(self, question: str) -> list[QuestionPart]: ...
 
 
 @dataclass
@@ -128,6 +151,7 @@ class LLMEngine(AnswerEngine):
         max_sources: int = 3,
         sentences_per_source: int = 2,
         max_context_chars: int = 1000,
+        question_parts: QuestionParts | None = None,
     ) -> None:
         self.name = name
         self.instructions = instructions
@@ -139,6 +163,8 @@ class LLMEngine(AnswerEngine):
         self.max_context_chars = max_context_chars
         self._answer_prompt = PromptTemplate(load_prompt("answer"))
         self._condense_prompt = PromptTemplate(load_prompt("condense"))
+        self._parts_prompt = PromptTemplate(load_prompt("answer_parts"))
+        self.question_parts = question_parts  # when given, the prompt lists the question's parts
 
     # -- the compact context -------------------------------------------------------------------
 
@@ -191,11 +217,24 @@ class LLMEngine(AnswerEngine):
             "sources": render_sources(sources),
             "question": question,
             "abstain_marker": ABSTAIN_MARKER,
+            "parts": self._parts_text(question),
         }
         return [
             ChatMessage(role=MessageRole.SYSTEM, content=PromptTemplate(rules).format(**values)),
             ChatMessage(role=MessageRole.USER, content=PromptTemplate(turn).format(**values)),
         ]
+
+    def _parts_text(self, question: str) -> str:
+        """The question's parts and the answer type of each, for the user turn (prompts/answer_parts.md);
+        empty without an analyser, or when it finds no part."""
+        parts = self.question_parts.parts(question) if self.question_parts is not None else []
+        if not parts:
+            return ""
+        listed = "\n".join(
+            f"{n}. {part.text} (answer: {ANSWER_TYPE_WORDS[part.answer_type]})"
+            for n, part in enumerate(parts, start=1)
+        )
+        return "\n\n" + self._parts_prompt.format(parts=listed, abstain_marker=ABSTAIN_MARKER)
 
     # -- talking to the model ------------------------------------------------------------------
 
@@ -250,9 +289,20 @@ class LLMEngine(AnswerEngine):
         """The model's reply as an Answer: its sentences with markers, each marker a citation quoting
         the sentence of its source nearest to what the answer sentence says."""
         reply = reply.strip()
-        if not reply or reply.lower().startswith(ABSTAIN_MARKER.lower().rstrip(".")):
+        # With the question's parts listed, a reply may say the archive does not say for one part and
+        # answer another: only a reply with no marker at all is then an abstention.
+        partwise = self.question_parts is not None and _MARKER_GROUP.search(reply) is not None
+        if not reply or (reply.lower().startswith(_ABSTAIN_STEM) and not partwise):
             return abstained_answer(question, "the sources do not answer the question.", self.name)
-        claims = _claims(reply)
+        # A part's "The archive does not say." is no claim to check.
+        claims = [(text, markers) for text, markers in _claims(reply) if markers or not _is_abstention(text)]
+        if not claims:
+            # A reply of markers alone ("[2]", the 1.5B's habit) names the sentences that answer: they are
+            # its claims, word for word.
+            numbers = [n for n in dict.fromkeys(_numbers(reply)) if 1 <= n <= len(sources)]
+            claims = [(" ".join(s.text for s in sources[n - 1].sentences), [n]) for n in numbers]
+        if not claims:
+            return abstained_answer(question, "the sources do not answer the question.", self.name)
         cited = [(claim, [n for n in markers if 1 <= n <= len(sources)]) for claim, markers in claims]
         pairs = [(i, n) for i, (_, markers) in enumerate(cited) for n in markers]
         quotes = self._nearest_sentences([(cited[i][0], sources[n - 1]) for i, n in pairs])
@@ -299,6 +349,11 @@ class LLMEngine(AnswerEngine):
                 )
             )
         return nearest
+
+
+def _is_abstention(text: str) -> bool:
+    """A sentence saying the archive does not say ("2. Where: the archive does not say.")."""
+    return _ABSTAIN_STEM in text.lower()
 
 
 def _claims(reply: str) -> list[tuple[str, list[int]]]:

@@ -15,7 +15,13 @@ import httpx
 from llama_index.core.llms import LLM
 from newsdesk.rag.engines.base import EngineUnavailable
 from newsdesk.rag.engines.llm import connection_problem
-from newsdesk.rag.engines.packaged_model import INSTALL_HINT, PackagedModelError, packaged_model_path
+from newsdesk.rag.engines.packaged_model import (
+    INSTALL_HINT,
+    PACKAGED_MODELS,
+    PackagedModelError,
+    packaged_model,
+    packaged_model_path,
+)
 
 MAX_NEW_TOKENS = 256
 TEMPERATURE = 0.0  # the same question gets the same answer: evaluation and tests depend on it
@@ -92,21 +98,32 @@ def _gguf_chat_formatter(model: Any) -> Any:
     )
 
 
+def local_model_path(model: str | None) -> Path:
+    """The GGUF file the model setting names: a packaged model by its name (qwen2.5-coder-1.5b), assembled
+    on first use, or a file of the user's own; unset, the packaged 0.5B."""
+    packaged = packaged_model(model) if model else None
+    if model and packaged is None:
+        path = Path(model).expanduser()
+        if not path.is_file():
+            names = ", ".join(PACKAGED_MODELS)
+            raise EngineUnavailable(
+                f"local engine: {path}: no such GGUF file and no packaged model of that name ({names}); "
+                "set NEWSDESK_ENGINE__LOCAL_MODEL"
+            )
+        return path
+    try:
+        return packaged_model_path(packaged)
+    except PackagedModelError as error:
+        raise EngineUnavailable(f"local engine: {error}") from error
+
+
 def local_llm(model_path: str | None) -> tuple[LLM, str]:
     try:
         from llama_index.llms.llama_cpp import LlamaCPP
     except ImportError as error:
         message = f"local engine: llama-cpp-python is not installed; run: {INSTALL_HINT}"
         raise EngineUnavailable(message) from error
-    if model_path:
-        path = Path(model_path).expanduser()
-        if not path.is_file():
-            raise EngineUnavailable(f"local engine: {path}: no such GGUF file (NEWSDESK_ENGINE__LOCAL_MODEL)")
-    else:
-        try:
-            path = packaged_model_path()
-        except PackagedModelError as error:
-            raise EngineUnavailable(f"local engine: {error}") from error
+    path = local_model_path(model_path)
     try:
         llm = LlamaCPP(
             model_path=str(path),

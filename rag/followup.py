@@ -1,0 +1,300 @@
+"""Making a follow-up standalone, for engines that do not rewrite follow-ups themselves (LLM engines use
+prompts/condense.md instead).
+
+A reference back ("he", "his ministry", "the company", "they", "there", "that year") is replaced by the
+named entity it stands for in the earlier turns: the previous answer's entities of the right kind first (a
+person for he/his, an organisation or country for it/they, a place for there, a date for then/that year),
+then the previous question's, then older turns': the one the text opens with, or its only one (several
+are not guessed among). "What did he say after the talks?" after "Which Russian minister went to Tehran?",
+answered "Russia's Defence Minister Sergei Shoigu ...", becomes "What did Sergei Shoigu say after the
+talks?"; "his ministry" becomes "Russia's ministry", the one his title names. A short elliptic follow-up
+("and when?", "why?"), and one left with a pronoun, is still searched together with the question it leans
+on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from threading import Lock
+from typing import NamedTuple
+
+from newsdesk.rag.engines.base import Turn
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+# Words that may lean on an earlier turn: a follow-up with one that nothing resolved is searched together
+# with the question it leans on.
+_REFERS_BACK = re.compile(
+    r"\b(he|she|it|they|him|her|his|its|their|them|that|this|those|these|there|then)\b", re.I
+)
+_PRONOUN = re.compile(r"\b(he|she|it|they|him|her|his|its|their|them)\b", re.I)
+_SHORT = 5  # words: "and when did they meet?" needs the earlier question whatever it names
+
+_PERSON = ("PERSON",)
+_BODY = ("ORG", "GPE", "NORP")  # who acts as "it" / "they" in news: organisations, countries, peoples
+_THING = ("ORG", "GPE", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "FAC")
+_PLACE = ("GPE", "LOC", "FAC")
+_DATE = ("DATE",)
+
+_PRONOUN_KINDS = {
+    **dict.fromkeys(("he", "him", "his", "she", "her", "hers"), _PERSON),
+    **dict.fromkeys(("it", "its"), _THING),
+    **dict.fromkeys(("they", "them", "their", "theirs"), _BODY),
+}
+# "the company" names an organisation, "the country" a country; "the government" is a country's.
+_NOUN_KINDS = {
+    **dict.fromkeys(
+        ("company", "firm", "group", "bank", "party", "agency", "organisation", "organization"), ("ORG",)
+    ),
+    **dict.fromkeys(("country", "nation", "city", "town"), ("GPE",)),
+}
+_OWNED_BY_COUNTRY = frozenset({"government", "army", "military", "parliament", "economy", "navy"})
+# What a person's "his"/"her" may stand before that is an institution they serve, not their own.
+_INSTITUTIONS = frozenset(
+    {"ministry", "government", "party", "company", "firm", "army", "military", "office", "department"}
+    | {"administration", "cabinet", "embassy", "agency", "country", "team", "club", "union", "bank"}
+)
+_DATE_NOUNS = frozenset({"year", "day", "month", "week", "time"})
+# What `ReferenceResolver` looks for: those words, and "the company", "the government", "that year".
+_MAY_REFER = re.compile(
+    "|".join(
+        (
+            _REFERS_BACK.pattern,
+            rf"\bthe ({'|'.join(sorted(_NOUN_KINDS.keys() | _OWNED_BY_COUNTRY))})\b",
+            rf"\bthat ({'|'.join(sorted(_DATE_NOUNS))})\b",
+        )
+    ),
+    re.I,
+)
+_LOCATIVE = frozenset({"in", "to", "at", "from", "into", "near", "inside", "outside", "across", "around"})
+_BE = frozenset({"is", "are", "was", "were", "be", "been", "'s"})
+_QUOTES = frozenset('"“”')
+_MARKERS = re.compile(r"\s*\[\d+\]")  # an answer's citation markers
+
+
+class Resolution(NamedTuple):
+    question: str  # with its references back replaced
+    complete: bool = True  # every pronoun among them was
+
+
+@dataclass(frozen=True)
+class Standalone:
+    """A follow-up made ready to search: `question` with its references resolved, and the `earlier`
+    question it is searched together with while it still leans on it ("" when it stands alone)."""
+
+    question: str
+    earlier: str = ""
+
+    @property
+    def query(self) -> str:
+        if not self.earlier:
+            return self.question
+        # The earlier question ends as a question, so the follow-up's first word opens one
+        # (rag.question.anchor_terms: "Did" or "Name" is no name the archive must mention).
+        earlier = self.earlier if self.earlier[-1] in "?!" else self.earlier.rstrip(".") + "?"
+        return f"{earlier} {self.question}"
+
+
+def _entity_text(entity: Span) -> str:
+    # spaCy keeps a possessive inside the entity ("New Zealand's") and a leading "the" sometimes.
+    start, end = entity.start, entity.end
+    doc = entity.doc
+    while start < end and doc[start].lower_ == "the":
+        start += 1
+    while end > start and doc[end - 1].tag_ == "POS":
+        end -= 1
+    return doc[start:end].text if end > start else entity.text
+
+
+def _fits(entity: Span, kinds: tuple[str, ...]) -> bool:
+    """Whether `entity` can be what a reference of these kinds stands for, by its label and its role: a name
+    modifying another ("a London-based author", "Russian minister") is no referent, and a country is "it" or
+    "they" as an actor ("Moscow has sent"), "there" as a place ("went to Tehran")."""
+    if entity.label_ not in kinds:
+        return False
+    role = entity.root.dep_
+    if role in ("compound", "amod", "npadvmod", "nmod"):
+        return False
+    place = entity.label_ in _PLACE and role == "pobj" and entity.root.head.lower_ in _LOCATIVE
+    if kinds == _PLACE:
+        return place or role == "ROOT"
+    return not place
+
+
+def _affiliation(person: Span) -> str | None:
+    """The country or organisation a person's title names ("Russia's Defence Minister Sergei Shoigu",
+    "Syria's defence minister Fahd al-Freij"), or None."""
+    before = {token.i for token in person.root.subtree if token.i < person.start}
+    for entity in person.doc.ents:
+        if entity.start in before and entity.label_ in ("GPE", "ORG") and entity.root.dep_ == "poss":
+            return _entity_text(entity)
+    return None
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _when(date: str) -> str:
+    """A date as an adverbial: "on 22 February 2005", "on Thursday", "in 1987", "in March", "last week"."""
+    if re.match(r"(last|this|next|the|early|late|mid)\b|.*\bago$", date, re.I):
+        return date
+    if re.search(r"day\b|\b\d{1,2}(st|nd|rd|th)?\b", date, re.I):
+        return f"on {date}"
+    return f"in {date}"
+
+
+def _quoted(token: Token) -> bool:
+    """Whether the token sits inside quotation marks (a quoted "our strength" is the speaker's)."""
+    return sum(1 for before in token.doc[: token.i] if before.text in _QUOTES) % 2 == 1
+
+
+class ReferenceResolver:
+    """Replaces a follow-up's references back by the named entities they stand for (spaCy's tagger, parser and
+    entity recogniser, `newsdesk.index.language.load_analyzer`, loaded by `load` on the first follow-up that
+    refers back: a conversation without one, or an LLM engine's, never pays for it)."""
+
+    def __init__(self, load: Callable[[], Language]) -> None:
+        self._load = load
+        self._pipeline: Language | None = None
+        self._lock = Lock()  # `newsdesk serve` answers in several threads
+
+    def _nlp(self, text: str) -> Doc:
+        with self._lock:
+            if self._pipeline is None:
+                self._pipeline = self._load()
+        return self._pipeline(text)
+
+    def resolve(self, question: str, history: Sequence[Turn]) -> str:
+        """`question` with each reference it makes to an earlier turn replaced; as asked when it makes
+        none or none can be resolved."""
+        return self.resolution(question, history).question
+
+    def resolution(self, question: str, history: Sequence[Turn]) -> Resolution:
+        """`question` with its references back replaced, and whether every pronoun among them was."""
+        if not history or not _MAY_REFER.search(question):
+            return Resolution(question)
+        doc = self._nlp(question)
+        context = [self._nlp(_MARKERS.sub("", text)) for text in self._earlier_texts(history)]
+        replacements: dict[int, tuple[int, str]] = {}  # first token -> (end token, text)
+        named: set[str] = set()
+        complete = True
+        for start, end, kinds, form in self._references(doc):
+            if any(_fits(entity, kinds) and entity.end <= start for entity in doc.ents):
+                continue  # the question itself names what it refers to ("Iran said its army ...")
+            entity = self._referent(context, kinds)
+            name = _entity_text(entity) if entity is not None else None
+            if name is not None and name in named:
+                continue  # named once already: "what did Pennwalt say about its shares?"
+            if entity is None or name is None or name.lower() in question.lower():
+                complete = complete and not _PRONOUN.fullmatch(doc[start].text)
+                continue
+            if form == "{owner}" and kinds == _PERSON and end < len(doc) and doc[end].lower_ in _INSTITUTIONS:
+                # "his ministry" is the ministry of the country he serves: "Russia's Defence Minister
+                # Sergei Shoigu" -> "Russia's ministry", the words a report of it uses ("a Russian
+                # defence ministry statement"), where "Shoigu's ministry" is found in none.
+                name = _affiliation(entity) or name
+            named.add(name)
+            replacements[start] = (end, form.format(name=name, owner=_possessive(name), when=_when(name)))
+        if not replacements:
+            return Resolution(question, complete=complete)
+        return Resolution(self._rewrite(doc, replacements), complete)
+
+    @staticmethod
+    def _earlier_texts(history: Sequence[Turn]) -> Iterator[str]:
+        for asked, answered in reversed(history):
+            yield answered
+            yield asked
+
+    @staticmethod
+    def _referent(context: list[Doc], kinds: tuple[str, ...]) -> Span | None:
+        """The entity of these kinds in the latest earlier text that has any (the previous answer, then
+        the previous question, ...): the one it opens with ("Sergei Shoigu, Russia's defence minister.")
+        or its only one. None when there are several: a guessed name searches the wrong article, while
+        the unresolved follow-up is still searched with the earlier question."""
+        for doc in context:
+            fitting = [entity for entity in doc.ents if _fits(entity, kinds)]
+            if not fitting:
+                continue
+            if fitting[0].start == 0:
+                return fitting[0]
+            # "Shoigu" after "Sergei Shoigu" is the same man: the longest form names him.
+            longest = max(fitting, key=lambda entity: len(_entity_text(entity)))
+            if all(_entity_text(entity) in _entity_text(longest) for entity in fitting):
+                return longest
+            return None
+        return None
+
+    def _references(self, doc: Doc) -> Iterator[tuple[int, int, tuple[str, ...], str]]:
+        """(start, end, entity kinds, replacement form) of each reference back in `doc`."""
+        for token in doc:
+            lowered = token.lower_
+            if _quoted(token):
+                continue
+            if lowered in _PRONOUN_KINDS:
+                owner = token.tag_ == "PRP$" or lowered in ("its", "their", "his")
+                yield token.i, token.i + 1, _PRONOUN_KINDS[lowered], "{owner}" if owner else "{name}"
+            elif lowered == "there" and not self._existential(token):
+                preposition = token.i > 0 and doc[token.i - 1].dep_ == "prep"
+                yield token.i, token.i + 1, _PLACE, "{name}" if preposition else "in {name}"
+            elif lowered == "then" and token.i > 0 and token.dep_ == "advmod":
+                yield token.i, token.i + 1, _DATE, "{when}"
+            elif lowered in ("the", "that") and token.i + 1 < len(doc):
+                noun = doc[token.i + 1]
+                if noun.lower_ in _NOUN_KINDS and lowered == "the":
+                    yield token.i, token.i + 2, _NOUN_KINDS[noun.lower_], "{name}"
+                elif noun.lower_ in _OWNED_BY_COUNTRY and lowered == "the":
+                    yield token.i, token.i + 1, ("GPE",), "{owner}"
+                elif noun.lower_ in _DATE_NOUNS and lowered == "that":
+                    preposition = token.i > 0 and doc[token.i - 1].dep_ == "prep"
+                    yield token.i, token.i + 2, _DATE, "{name}" if preposition else "{when}"
+
+    @staticmethod
+    def _existential(token: Token) -> bool:
+        """ "Are there ...", "there were ...": no place is meant."""
+        if token.tag_ == "EX" or token.dep_ == "expl":
+            return True
+        doc = token.doc
+        neighbours = [doc[i] for i in (token.i - 1, token.i + 1) if 0 <= i < len(doc)]
+        return any(neighbour.lower_ in _BE for neighbour in neighbours)
+
+    @staticmethod
+    def _rewrite(doc: Doc, replacements: dict[int, tuple[int, str]]) -> str:
+        parts: list[str] = []
+        index = 0
+        # A leading "and"/"but"/"so" ties the follow-up to the earlier turn; the standalone question drops it.
+        if doc[0].lower_ in ("and", "but", "so") and len(doc) > 1:
+            index = 1
+        first = index
+        while index < len(doc):
+            token = doc[index]
+            if index in replacements:
+                end, text = replacements[index]
+                parts.append(text + doc[end - 1].whitespace_)
+                index = end
+                continue
+            parts.append(token.text_with_ws)
+            index += 1
+        text = "".join(parts).strip()
+        if first > 0 or text[:1].islower():
+            text = text[:1].upper() + text[1:]
+        return text
+
+
+def make_standalone(question: str, history: Sequence[Turn], resolver: ReferenceResolver | None) -> Standalone:
+    """The follow-up `question` made standalone: its references resolved (with a `resolver`), and the
+    earlier question it still leans on kept beside it."""
+    if not history:
+        return Standalone(question)
+    # The previous question as it was searched: a chain of follow-ups ("and when?", "why?") keeps the
+    # question they all lean on.
+    previous = make_standalone(history[-1][0], history[:-1], resolver).query
+    resolution = resolver.resolution(question, history) if resolver else Resolution(question)
+    resolved = resolution.question
+    if len(question.split()) <= _SHORT:
+        return Standalone(resolved, earlier=previous)  # too short to say what it asks about
+    # Once resolved, only a pronoun nothing stood for ("which of them") still needs the earlier question.
+    leans = _REFERS_BACK.search(question) if resolved == question else not resolution.complete
+    return Standalone(resolved, earlier=previous if leans else "")

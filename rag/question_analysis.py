@@ -1,0 +1,250 @@
+"""What each part of a question asks for: "Who met in Tehran and when?" asks two things, a person and a date.
+
+Read from spaCy's parse of the question (newsdesk.index.language.load_analyzer): the wh-words (tags WP, WDT,
+WRB), the noun a "which"/"what" governs, the verb they hang on, and the conjunction that joins a second
+wh-clause ("and when", ", and which bank ..."). The engines answer each part on its own (rag.engines).
+"""
+
+from __future__ import annotations
+
+from newsdesk.rag.models import AnswerType, QuestionPart
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+_WH_TAGS = frozenset({"WP", "WDT", "WRB", "WP$"})
+
+# The noun a "which"/"what" asks about tells the type of the answer ("which bank" → an organisation). The
+# parse finds that noun; its meaning is a small lexicon, as spaCy's small pipeline has no word vectors.
+_NOUN_TYPES: dict[str, AnswerType] = {
+    **dict.fromkeys(
+        "minister official spokesman spokeswoman commissioner president chairman executive leader man woman "
+        "person people member director chief head representative analyst envoy general diplomat secretary "
+        "governor premier king prince candidate player climber founder owner".split(),
+        "person",
+    ),
+    **dict.fromkeys(
+        "company firm group bank organisation organization agency party team club body fund bidder "
+        "government ministry union affiliate militia force forces consortium unit subsidiary "
+        "institution investor buyer underwriter yacht".split(),
+        "organisation",
+    ),
+    **dict.fromkeys(
+        "country countries city town place region province state area port capital border front "
+        "nation village site location".split(),
+        "place",
+    ),
+    **dict.fromkeys("date day year month time week period season hour".split(), "date"),
+    **dict.fromkeys(
+        "price amount cost sum figure rate profit profits revenue revenues loss losses income earnings "
+        "stake share value level deficit surplus budget reserves reserve output debt dividend salary "
+        "tariff tariffs payment payments total growth pace".split(),
+        "amount",
+    ),
+    **dict.fromkeys("number".split(), "count"),
+    **dict.fromkeys("reason cause motive".split(), "reason"),
+    **dict.fromkeys("newspaper paper outlet broadcaster channel magazine television radio".split(), "outlet"),
+}
+# Verbs whose object is a sum: "what did X earn / pay / offer".
+_MONEY_VERBS = frozenset(
+    "earn pay cost offer raise borrow spend lose gain fetch charge bid owe invest".split()
+)
+# Verbs that report speech: "what did X say" asks for a statement with X as the speaker.
+SPEECH_VERBS = frozenset(
+    "say tell state add announce declare warn claim insist argue comment quote stress note vow urge "
+    "describe call reply respond explain predict promise pledge".split()
+)
+
+
+def _wh_type(wh: Token, doc: Doc, clause: Span) -> AnswerType:
+    """The answer type asked by the wh-word `wh` within `clause` (its own part of the question)."""
+    word = wh.lower_
+    after = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
+    if word == "how":
+        if after is not None and after.lower_ == "many":
+            return "count"
+        if after is not None and (after.lower_ == "much" or after.pos_ in {"ADJ", "ADV"}):
+            return "amount"  # how much, how big, how large, how high
+        return "thing"  # how did X do Y: a manner, told by a sentence
+    if word in {"who", "whom", "whose"}:
+        return "person"
+    if word == "when":
+        return "date"
+    if word == "where":
+        return "place"
+    if word == "why":
+        return "reason"
+    # which/what: the noun it governs ("which bank", "what year", "what was X's profit").
+    noun = _asked_noun(wh, clause)
+    if noun is not None and noun.lemma_.lower() in _NOUN_TYPES:
+        return _NOUN_TYPES[noun.lemma_.lower()]
+    if noun is not None and noun.lower_ in _NOUN_TYPES:
+        return _NOUN_TYPES[noun.lower_]
+    verb = wh.head if wh.head.pos_ in {"VERB", "AUX"} else None
+    if verb is not None and verb.lemma_.lower() in SPEECH_VERBS:
+        return "statement"
+    if verb is not None and verb.lemma_.lower() in _MONEY_VERBS:
+        return "amount"  # "what did the company earn"
+    return "thing"
+
+
+def _asked_noun(wh: Token, clause: Span) -> Token | None:
+    """The noun a which/what asks about: the one it determines ("which group"), or with a copula the
+    subject it stands for ("what was Acme's profit")."""
+    # The words right after the wh-word that name a thing ("which Iranian defence minister"): the last
+    # noun of that run heads it, whatever the parser attached the wh-word to.
+    run = []
+    for token in clause.doc[wh.i + 1 : clause.end]:
+        if token.pos_ not in {"NOUN", "PROPN", "ADJ", "NUM"} and token.tag_ != "POS":
+            break
+        run.append(token)
+    nouns = [t for t in run if t.pos_ == "NOUN"]
+    if nouns:
+        return nouns[-1]
+    for chunk in clause.noun_chunks:
+        if chunk.start <= wh.i < chunk.end and chunk.root.i != wh.i:
+            return chunk.root
+    head = wh.head
+    if head.lemma_ == "be":
+        subjects = [t for t in head.children if t.dep_ in {"nsubj", "attr"} and t.i != wh.i]
+        return subjects[0] if subjects else None
+    return None
+
+
+def _focus(clause: Span, answer_type: AnswerType) -> list[str]:
+    """Who or what the part is about: its names (entities, proper nouns) and, for a statement, the
+    speaker; then the main verb's lemma when no name is given."""
+    names: list[str] = []
+    covered: set[int] = set()
+    for entity in clause.ents:
+        if entity.label_ in {"DATE", "TIME", "CARDINAL", "ORDINAL"}:
+            continue
+        names.append(entity.text.removesuffix("'s").removesuffix("’s"))
+        covered.update(range(entity.start, entity.end))
+    for token in clause:
+        if token.pos_ == "PROPN" and token.i not in covered:
+            names.append(token.text)
+            covered.add(token.i)
+    if answer_type == "statement":
+        speakers = [t for t in clause if t.dep_ == "nsubj" and t.head.lemma_.lower() in SPEECH_VERBS]
+        for speaker in speakers:
+            phrase = clause.doc[speaker.left_edge.i : speaker.i + 1].text
+            if speaker.tag_ not in {"PRP", "WP"} and phrase not in names:
+                names.insert(0, phrase)
+    verbs = [
+        t.lemma_
+        for t in clause
+        if t.pos_ == "VERB" and t.dep_ in {"ROOT", "conj", "ccomp"} and t.lemma_ not in {"do", "be", "have"}
+    ]
+    return [*dict.fromkeys(names), *verbs[:1]]
+
+
+def _clauses(doc: Doc) -> list[tuple[Token, Span]]:
+    """Each wh-word that opens a part, with its part of the question. A later wh-word opens a new part
+    when a conjunction (or comma) comes right before it: "… and when?", "…, and which group …"."""
+    whs = [t for t in doc if t.tag_ in _WH_TAGS]
+    if not whs:
+        return []
+    starts = [whs[0]]
+    for wh in whs[1:]:
+        before = [t for t in doc[starts[-1].i + 1 : wh.i] if not t.is_punct]
+        previous = doc[wh.i - 1] if wh.i > 0 else None
+        # "and at what pace", "and for how much", "and in which newspaper": a preposition may stand before
+        if previous is not None and previous.tag_ == "IN" and wh.i > 1:
+            previous = doc[wh.i - 2]
+        if previous is not None and previous.pos_ == "CCONJ" and before:
+            starts.append(wh)
+    parts = []
+    for n, wh in enumerate(starts):
+        begin = 0 if n == 0 else wh.i
+        if n > 0 and doc[wh.i - 1].tag_ == "IN":
+            begin = wh.i - 1
+        end = starts[n + 1].i - 1 if n + 1 < len(starts) else len(doc)
+        if n + 1 < len(starts) and doc[starts[n + 1].i - 1].tag_ == "IN":
+            end -= 1
+        span = doc[begin:end]
+        while len(span) and (span[-1].is_punct or span[-1].pos_ == "CCONJ"):
+            span = doc[span.start : span.end - 1]
+        parts.append((wh, span))
+    return parts
+
+
+def _as_question(words: str) -> str:
+    words = words.strip().rstrip("?").strip()
+    return words[:1].upper() + words[1:] + "?"
+
+
+def _bare_second_part(part: Span, first: Span, first_wh: Token) -> str:
+    """A second part that is only a wh-phrase ("… and when?", "…, and for how much?") as a question of its
+    own, from the first part's verb and complements: "Who met in Tehran" → "When did they meet in Tehran?";
+    "How many shares did the group sell" → "For how much did the group sell?"."""
+    verb = first.root if first.root.pos_ in {"VERB", "AUX"} else None
+    if verb is not None and verb.lemma_ == "do":  # "did" parsed as the root: the verb it helps
+        verb = next((t for t in reversed(first) if t.pos_ == "VERB"), verb)
+    if verb is None:
+        return _as_question(f"{part.text} {first.text}")
+    subject = [t for t in verb.children if t.dep_ in {"nsubj", "nsubjpass"}]
+    asked_subject = subject and subject[0].left_edge.i <= first_wh.i <= subject[0].i
+    if subject and not asked_subject:
+        # The first part asked for an object: keep its clause after the wh-phrase ("did the group sell").
+        phrase_head = first_wh.head if first_wh.head.i != verb.i and first_wh.head.i < verb.i else first_wh
+        phrase_end = max(
+            [
+                first_wh.i,
+                *(t.i for t in phrase_head.subtree if t.i < verb.i and t.dep_ not in {"aux", "nsubj"}),
+            ]
+        )
+        phrase_end = min(phrase_end, *(t.i - 1 for t in verb.children if t.dep_ in {"aux", "nsubj"}))
+        auxiliaries = [t for t in verb.children if t.dep_ in {"aux", "auxpass"} and t.i > phrase_end]
+        start = auxiliaries[0].i if auxiliaries else phrase_end + 1
+        return _as_question(f"{part.text} {first.doc[start : first.end].text}")
+    rest = first.doc[verb.i + 1 : first.end].text
+    return _as_question(f"{part.text} did they {verb.lemma_} {rest}")
+
+
+class QuestionAnalyzer:
+    """Splits a question into its parts, each with the type of answer it asks for and its focus."""
+
+    def __init__(self, nlp: Language) -> None:
+        self._nlp = nlp
+
+    def read(self, texts: list[str]) -> list[Doc]:
+        """The texts parsed, with entities (the candidate sentences an engine chooses from), in one batch."""
+        return list(self._nlp.pipe(texts))
+
+    def speaker(self, text: str) -> str | None:
+        """The named speaker a statement question asks about ("What did Shoigu say" → "Shoigu"); None for
+        a pronoun ("what did he say": a follow-up) or no speech verb."""
+        doc = self._nlp(text)
+        for token in doc:
+            if token.lemma_.lower() in SPEECH_VERBS:
+                for child in token.children:
+                    if child.dep_ == "nsubj" and child.tag_ not in {"PRP", *_WH_TAGS}:
+                        return doc[child.left_edge.i : child.i + 1].text
+        return None
+
+    def parts(self, question: str) -> list[QuestionPart]:
+        doc = self._nlp(question.strip())
+        clauses = _clauses(doc)
+        if not clauses:
+            return [QuestionPart(text=question.strip(), answer_type="thing", focus=_focus(doc[:], "thing"))]
+        parts = []
+        for n, (wh, span) in enumerate(clauses):
+            answer_type = _wh_type(wh, doc, span)
+            if n > 0 and len([t for t in span if not t.is_punct and t.tag_ != "IN"]) <= 2:
+                # "… and when?": the part borrows the first part's verb, and its focus.
+                text = _bare_second_part(span, clauses[0][1], clauses[0][0])
+                focus = _focus(clauses[0][1], answer_type)
+            else:
+                text = _as_question(span.text) if len(clauses) > 1 else question.strip()
+                focus = _focus(span, answer_type)
+                if n > 0 and not [f for f in focus if f[:1].isupper()]:
+                    # "and what is the total cost?": about what the first part names
+                    focus = [*_focus(clauses[0][1], answer_type), *focus]
+            if answer_type == "count":
+                # What is counted ("how many troops") is part of what the part is about: a number of
+                # something else ("two sides") does not answer it.
+                counted = _asked_noun(wh, span)
+                if counted is not None:
+                    focus = [*focus, counted.text]
+            parts.append(QuestionPart(text=text, answer_type=answer_type, focus=list(dict.fromkeys(focus))))
+        return parts
