@@ -796,7 +796,7 @@ def draft_questions(
     corpus: Path, n: int, nlp: Language, seed: int = 0, fields: FieldMapping | None = None
 ) -> list[EvalQuestion]:
     """Up to `n` draft questions of the four kinds (see the module), from articles of `corpus` drawn
-    at random (seeded); `nlp` is spaCy's whole English pipeline (index.language.load_pipeline)."""
+    at random (seeded); `nlp` is spaCy's whole English pipeline (index.language.load_analyzer)."""
     articles = sorted(_articles(corpus, fields), key=lambda a: a.source)
     by_day: dict[date, list[int]] = defaultdict(list)
     for index, article in enumerate(articles):

@@ -739,7 +739,7 @@ def generate(
     if not corpus.exists():
         fail(f"{corpus}: no such file or folder")
     settings = settings_from(config)
-    drafts = draft_questions(corpus, n, Components(settings).english, seed=seed, fields=settings.fields)
+    drafts = draft_questions(corpus, n, Components(settings).language, seed=seed, fields=settings.fields)
     if not drafts:
         fail(f"{corpus}: no article with a sentence to ask about", code=1)
     lines = "".join(draft.model_dump_json() + "\n" for draft in drafts)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from newsdesk.eval.dataset import EvalQuestion, load_dataset
 from newsdesk.eval.generate import KINDS, draft_questions, wh_questions
-from newsdesk.index.language import load_pipeline
+from newsdesk.index.language import load_analyzer
 from spacy.language import Language
 
 from tests.fixtures.cli import SHARED_CORPORA, json_lines, run_cli
@@ -21,7 +21,7 @@ REUTERS = SHARED_CORPORA / "reuters"
 
 @cache
 def english() -> Language:
-    return load_pipeline()
+    return load_analyzer()
 
 
 @pytest.fixture(scope="module")
