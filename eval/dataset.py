@@ -27,6 +27,17 @@ class EvalQuestion(BaseModel):
     )
     type: str = "factoid"
     history: list[tuple[str, str]] = Field(default_factory=list)
+    evidence: list[str] = Field(
+        default_factory=list,
+        description="The sentences of the gold articles that answer it (or, unanswerable, "
+        "that state the fact asked of another party).",
+    )
+    draft: bool = Field(
+        default=False, description="Written by `eval generate` and not yet reviewed by a person."
+    )
+    kind: str = Field(
+        default="", description='How a draft was made: "wh", "two-part", "follow-up" or "near-miss".'
+    )
 
 
 class DatasetError(ValueError):

@@ -728,7 +728,9 @@ def generate(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Draft questions (question, answer, gold doc, must_include) from articles, for a person to review.
+    """Draft questions for a person to review: wh-questions, two-part questions across two articles of
+    one story, follow-ups with their history and near-miss unanswerable questions, each with its gold
+    article(s), answer, must_include and evidence sentence(s).
 
     Example: newsdesk eval generate --corpus ../shared/corpora/bbc/tech --n 30 --out drafts.jsonl
     """
@@ -736,7 +738,8 @@ def generate(
 
     if not corpus.exists():
         fail(f"{corpus}: no such file or folder")
-    drafts = draft_questions(corpus, n, seed=seed, fields=settings_from(config).fields)
+    settings = settings_from(config)
+    drafts = draft_questions(corpus, n, Components(settings).language, seed=seed, fields=settings.fields)
     if not drafts:
         fail(f"{corpus}: no article with a sentence to ask about", code=1)
     lines = "".join(draft.model_dump_json() + "\n" for draft in drafts)
