@@ -106,7 +106,14 @@ def test_question_answer_source_cards_and_highlighted_quote(page, tmp_path: Path
 
     # The Markdown to copy: the answer and its numbered sources.
     page.get_by_text("Copy the answer with its citations (Markdown)").click()
-    expect(page.locator("#nd-markdown")).to_contain_text("Sources")
+    markdown = page.locator("#nd-markdown")
+    expect(markdown).to_contain_text("[1]")
+    # The editor draws only the lines in view: scroll to the end, where the sources are.
+    markdown.evaluate(
+        "element => { element.scrollIntoView({block: 'end'});"
+        " element.querySelectorAll('.cm-scroller').forEach(s => { s.scrollTop = s.scrollHeight; }); }"
+    )
+    expect(markdown).to_contain_text("Sources")
 
     assert save_screenshot(page, tmp_path, "newsdesk-chat.png").stat().st_size > 10_000
 
