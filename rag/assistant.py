@@ -88,9 +88,8 @@ class Assistant:
         self.engine = engine
         self.checker = checker
         self.judge = judge
-        self.followups = (
-            followups  # resolves a follow-up's "he", "the company" for engines that do not condense
-        )
+        # Resolves a follow-up's "he", "the company" for engines that do not condense follow-ups themselves.
+        self.followups = followups
 
     def with_engine(self, engine: AnswerEngine) -> Assistant:
         """The same pipeline with another engine (the evaluation wraps the engine to record drafts)."""
