@@ -52,22 +52,17 @@ def components(sample_store: Path, server: FakeOpenAIServer):  # type: ignore[no
 def _with_parts(components, analyzer):  # type: ignore[no-untyped-def]
     from newsdesk.rag.engines.llm import LLMEngine
 
-    built = components.engine()
-    assert isinstance(built, LLMEngine)
-    # The components give every LLM engine the real question analyzer.
-    assert built.question_parts is components.question_analyzer
-
-    def engine_with(parts):  # type: ignore[no-untyped-def]
-        return LLMEngine(
-            built.name,
-            built.llm,
-            components.embedder,
-            endpoint=built.endpoint,
-            instructions=components.instructions,
-            question_parts=parts,
-        )
-
-    return engine_with(None), engine_with(analyzer)
+    plain = components.engine()
+    assert isinstance(plain, LLMEngine)
+    engine = LLMEngine(
+        plain.name,
+        plain.llm,
+        components.embedder,
+        endpoint=plain.endpoint,
+        instructions=components.instructions,
+        question_parts=analyzer,
+    )
+    return plain, engine
 
 
 def test_the_prompt_lists_each_part_and_its_answer_type(components) -> None:  # type: ignore[no-untyped-def]
