@@ -209,12 +209,7 @@ class Components:
                 case "local" | "ollama" | "openai":
                     llm, endpoint = self._llm(name)
                     self._engines[name] = LLMEngine(
-                        name,
-                        llm,
-                        self.embedder,
-                        endpoint=endpoint,
-                        instructions=self.instructions,
-                        question_parts=self.question_analyzer,
+                        name, llm, self.embedder, endpoint=endpoint, instructions=self.instructions
                     )
                 case _:
                     assert_never(name)
