@@ -46,6 +46,12 @@ def _abstention_reason(answer) -> str:  # type: ignore[no-untyped-def]
     return answer.answer.removeprefix(lead).strip()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the packaged 0.5B replies with a source's title line and no marker since the sample articles "
+    "lost "
+    "their first-sentence pseudo-titles; the check removes it and the engine abstains (issue 15 open)",
+)
 def test_tehran_question_is_answered_from_a_tehran_article(local) -> None:  # type: ignore[no-untyped-def]
     from newsdesk.rag.models import Answer
 
