@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.engines import llm_engine_with_parts
 from tests.fixtures.fake_openai_server import FakeOpenAIServer, running_fake_server
 
 TEHRAN = "Who met in Tehran and when?"
@@ -50,19 +51,7 @@ def components(sample_store: Path, server: FakeOpenAIServer):  # type: ignore[no
 
 
 def _with_parts(components, analyzer):  # type: ignore[no-untyped-def]
-    from newsdesk.rag.engines.llm import LLMEngine
-
-    plain = components.engine()
-    assert isinstance(plain, LLMEngine)
-    engine = LLMEngine(
-        plain.name,
-        plain.llm,
-        components.embedder,
-        endpoint=plain.endpoint,
-        instructions=components.instructions,
-        question_parts=analyzer,
-    )
-    return plain, engine
+    return components.engine(), llm_engine_with_parts(components, analyzer)
 
 
 def test_the_prompt_lists_each_part_and_its_answer_type(components) -> None:  # type: ignore[no-untyped-def]

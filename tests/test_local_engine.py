@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.cli import TEHRAN_ARTICLES
+from tests.fixtures.engines import llm_engine_with_parts
 
 pytestmark = [
     pytest.mark.local,
@@ -142,17 +143,7 @@ def test_large_model_is_assembled_verified_and_answers(large) -> None:  # type: 
 
 @needs_large_model
 def test_large_model_answers_the_parts_it_is_given(large) -> None:  # type: ignore[no-untyped-def]
-    from newsdesk.rag.engines.llm import LLMEngine
-
-    plain = large.engine()
-    engine = LLMEngine(
-        plain.name,
-        plain.llm,
-        large.embedder,
-        endpoint=plain.endpoint,
-        instructions=large.instructions,
-        question_parts=TwoPartAnalyzer(),
-    )
+    engine = llm_engine_with_parts(large, TwoPartAnalyzer())
     answer = large.assistant().with_engine(engine).ask("Who met in Tehran and when?")
     assert not answer.abstained, answer.answer
     assert "Tehran" in answer.answer
