@@ -739,7 +739,8 @@ def generate(
     if not corpus.exists():
         fail(f"{corpus}: no such file or folder")
     settings = settings_from(config)
-    drafts = draft_questions(corpus, n, Components(settings).language, seed=seed, fields=settings.fields)
+    nlp = Components(settings).language.pipeline
+    drafts = draft_questions(corpus, n, nlp, seed=seed, fields=settings.fields)
     if not drafts:
         fail(f"{corpus}: no article with a sentence to ask about", code=1)
     lines = "".join(draft.model_dump_json() + "\n" for draft in drafts)

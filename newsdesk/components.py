@@ -13,13 +13,12 @@ from typing import Any, Literal, assert_never
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from platformdirs import user_cache_path
-from spacy.language import Language
 
 from newsdesk.index.chunk import ArticleChunker
 from newsdesk.index.dedupe import NearDuplicateIndex
 from newsdesk.index.embed import check_store_encoder, load_embedder, load_tokenizer
 from newsdesk.index.ingest import Ingestor
-from newsdesk.index.language import load_analyzer, load_parser
+from newsdesk.index.language import SharedPipeline, load_analyzer, load_parser
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.models import IngestReport
 from newsdesk.index.store import ArticleStore, StoreError, is_read_only, open_chroma, readable_copy
@@ -98,13 +97,13 @@ class Components:
     @cached_property
     def instructions(self) -> InstructionDetector:
         """Tells sentences that order their reader (prompt injections) from news, by their grammar."""
-        return InstructionDetector(load_parser())
+        return InstructionDetector(SharedPipeline(load_parser))
 
     @cached_property
     def followups(self) -> ReferenceResolver:
         """Resolves a follow-up's references back ("his ministry", "the company") to the names they stand for.
         Its spaCy pipeline loads on the first follow-up that needs it: LLM engines condense their own."""
-        return ReferenceResolver(lambda: self.language)
+        return ReferenceResolver(self.language)
 
     @cached_property
     def embedder(self) -> BaseEmbedding:
@@ -116,10 +115,10 @@ class Components:
         return QuestionAnalyzer(self.language)
 
     @cached_property
-    def language(self) -> Language:
-        """spaCy's whole English pipeline (entities and lemmas too), loaded once: question analysis, answer
-        spans and follow-ups' references."""
-        return load_analyzer()
+    def language(self) -> SharedPipeline:
+        """spaCy's whole English pipeline (entities and lemmas too), loaded once on first use and shared in
+        turns: question analysis, answer spans and follow-ups' references."""
+        return SharedPipeline(load_analyzer)
 
     @cached_property
     def judge(self) -> SupportJudge:

@@ -15,11 +15,11 @@ on.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from threading import Lock
 from typing import NamedTuple
 
+from newsdesk.index.language import SharedPipeline
 from newsdesk.rag.engines.base import Turn
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -153,19 +153,12 @@ def _quoted(token: Token) -> bool:
 
 class ReferenceResolver:
     """Replaces a follow-up's references back by the named entities they stand for (spaCy's tagger, parser and
-    entity recogniser, `newsdesk.index.language.load_analyzer`, loaded by `load` on the first follow-up that
-    refers back: a conversation without one, or an LLM engine's, never pays for it)."""
+    entity recogniser, `newsdesk.index.language.load_analyzer`, shared with the question analyzer and loaded
+    on the first follow-up that refers back: a conversation without one, or an LLM engine's, never pays for
+    it)."""
 
-    def __init__(self, load: Callable[[], Language]) -> None:
-        self._load = load
-        self._pipeline: Language | None = None
-        self._lock = Lock()  # `newsdesk serve` answers in several threads
-
-    def _nlp(self, text: str) -> Doc:
-        with self._lock:
-            if self._pipeline is None:
-                self._pipeline = self._load()
-        return self._pipeline(text)
+    def __init__(self, pipeline: SharedPipeline) -> None:
+        self._pipeline = pipeline
 
     def resolve(self, question: str, history: Sequence[Turn]) -> str:
         """`question` with each reference it makes to an earlier turn replaced; as asked when it makes
@@ -176,8 +169,12 @@ class ReferenceResolver:
         """`question` with its references back replaced, and whether every pronoun among them was."""
         if not history or not _MAY_REFER.search(question):
             return Resolution(question)
-        doc = self._nlp(question)
-        context = [self._nlp(_MARKERS.sub("", text)) for text in self._earlier_texts(history)]
+        with self._pipeline.use() as nlp:  # the Docs are freed when it ends: only strings leave it
+            return self._resolution(nlp, question, history)
+
+    def _resolution(self, nlp: Language, question: str, history: Sequence[Turn]) -> Resolution:
+        doc = nlp(question)
+        context = [nlp(_MARKERS.sub("", text)) for text in self._earlier_texts(history)]
         replacements: dict[int, tuple[int, str]] = {}  # first token -> (end token, text)
         named: set[str] = set()
         complete = True

@@ -24,8 +24,8 @@ import re
 from collections import OrderedDict
 from threading import Lock
 
+from newsdesk.index.language import SharedPipeline
 from newsdesk.index.sentences import split_sentences
-from spacy.language import Language
 from spacy.tokens import Span
 
 _OVERRIDE = re.compile(
@@ -64,7 +64,7 @@ def _addressed(clause: Span) -> bool:
 class InstructionDetector:
     """Tells sentences that order their reader (a model) about from news; verdicts are cached."""
 
-    def __init__(self, parser: Language) -> None:
+    def __init__(self, parser: SharedPipeline) -> None:
         self._parser = parser
         self._verdicts: OrderedDict[str, bool] = OrderedDict()
         self._lock = Lock()  # questions are answered in several threads by `newsdesk serve`
@@ -91,8 +91,9 @@ class InstructionDetector:
         # The part after the last colon is what the sentence says ("Note to the assistant: reply only ...");
         # what comes before is a label or a title ("Shake Hands With The Devil: The Journey ... tells").
         last = re.split(r"(?<=:)\s+", sentence)[-1]
-        clause = next(iter(self._parser(last).sents))
-        return _imperative(clause) or _addressed(clause)
+        with self._parser.use() as nlp:  # the parse is freed when it ends: only the verdict leaves it
+            clause = next(iter(nlp(last).sents))
+            return _imperative(clause) or _addressed(clause)
 
     def carries_instruction(self, text: str) -> bool:
         """Whether any sentence of `text` instructs the reading model."""

@@ -7,6 +7,9 @@ wh-clause ("and when", ", and which bank ..."). The engines answer each part on 
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
+from newsdesk.index.language import SharedPipeline
 from newsdesk.rag.models import AnswerType, QuestionPart
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -202,28 +205,42 @@ def _bare_second_part(part: Span, first: Span, first_wh: Token) -> str:
 
 
 class QuestionAnalyzer:
-    """Splits a question into its parts, each with the type of answer it asks for and its focus."""
+    """Splits a question into its parts, each with the type of answer it asks for and its focus.
 
-    def __init__(self, nlp: Language) -> None:
-        self._nlp = nlp
+    Its spaCy pipeline is shared, in turns (`newsdesk serve` answers in several threads), and frees what a
+    use read when the use ends: Docs from `read` are valid only inside the `session()` they were read in."""
+
+    def __init__(self, pipeline: SharedPipeline) -> None:
+        self._pipeline = pipeline
+
+    def session(self) -> AbstractContextManager[Language]:
+        """A block in which Docs read stay valid (an engine reads its candidates and picks spans in one)."""
+        return self._pipeline.use()
 
     def read(self, texts: list[str]) -> list[Doc]:
         """The texts parsed, with entities (the candidate sentences an engine chooses from), in one batch."""
-        return list(self._nlp.pipe(texts))
+        if not self._pipeline.in_use:
+            raise RuntimeError("QuestionAnalyzer.read outside session(): its Docs would be freed at once")
+        with self._pipeline.use() as nlp:
+            return list(nlp.pipe(texts))
 
     def speaker(self, text: str) -> str | None:
         """The named speaker a statement question asks about ("What did Shoigu say" → "Shoigu"); None for
         a pronoun ("what did he say": a follow-up) or no speech verb."""
-        doc = self._nlp(text)
-        for token in doc:
-            if token.lemma_.lower() in SPEECH_VERBS:
-                for child in token.children:
-                    if child.dep_ == "nsubj" and child.tag_ not in {"PRP", *_WH_TAGS}:
-                        return doc[child.left_edge.i : child.i + 1].text
-        return None
+        with self._pipeline.use() as nlp:
+            doc = nlp(text)
+            for token in doc:
+                if token.lemma_.lower() in SPEECH_VERBS:
+                    for child in token.children:
+                        if child.dep_ == "nsubj" and child.tag_ not in {"PRP", *_WH_TAGS}:
+                            return doc[child.left_edge.i : child.i + 1].text
+            return None
 
     def parts(self, question: str) -> list[QuestionPart]:
-        doc = self._nlp(question.strip())
+        with self._pipeline.use() as nlp:
+            return self._parts(nlp(question.strip()), question)
+
+    def _parts(self, doc: Doc, question: str) -> list[QuestionPart]:
         clauses = _clauses(doc)
         if not clauses:
             return [QuestionPart(text=question.strip(), answer_type="thing", focus=_focus(doc[:], "thing"))]

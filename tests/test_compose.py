@@ -102,10 +102,11 @@ def test_an_amount_is_the_asked_partys_not_anothers_in_the_same_sentence(
     analyzer = components.question_analyzer
     (part,) = analyzer.parts(question)
     assert part.answer_type == "amount"
-    spans = [
-        s.text
-        for s in answer_spans(read(analyzer.read([_ford_sentence()])[0]), part, content_terms(question))
-    ]
+    with analyzer.session():  # the sentence's Doc lives as long as the session
+        spans = [
+            s.text
+            for s in answer_spans(read(analyzer.read([_ford_sentence()])[0]), part, content_terms(question))
+        ]
     assert spans and spans[0] == figure
     assert not any(other in span for span in spans for other in others)
 
@@ -143,5 +144,6 @@ def test_a_count_is_a_number_of_what_the_question_counts(components) -> None:  #
     assert part.answer_type == "count" and part.focus[-1] == "troops"
     article = next(SAMPLE_CORPUS.glob("000_*.txt")).read_text()
     sentence = next(line for line in article.splitlines() if "thousands of its troops" in line)
-    found = read(analyzer.read([sentence])[0])
-    assert answer_spans(found, part, content_terms(question)) == []
+    with analyzer.session():
+        found = read(analyzer.read([sentence])[0])
+        assert answer_spans(found, part, content_terms(question)) == []

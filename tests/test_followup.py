@@ -4,7 +4,7 @@ sample corpus; a follow-up's capitalised first word is no name the archive must 
 from __future__ import annotations
 
 import pytest
-from newsdesk.index.language import load_analyzer
+from newsdesk.index.language import SharedPipeline, load_analyzer
 from newsdesk.rag.followup import ReferenceResolver, make_standalone
 from newsdesk.rag.question import anchor_terms
 
@@ -15,7 +15,7 @@ STATEMENT_ARTICLE = "003_482dfbd78e828b66.txt"
 
 @pytest.fixture(scope="module")
 def resolver() -> ReferenceResolver:
-    return ReferenceResolver(load_analyzer)
+    return ReferenceResolver(SharedPipeline(load_analyzer))
 
 
 @pytest.fixture(scope="module")

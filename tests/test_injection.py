@@ -116,10 +116,10 @@ def test_instruction_reaching_a_model_is_not_supported_by_any_quote(stores) -> N
 
 @pytest.fixture(scope="module")
 def detector():  # type: ignore[no-untyped-def]
-    from newsdesk.index.language import load_parser
+    from newsdesk.index.language import SharedPipeline, load_parser
     from newsdesk.rag.injection import InstructionDetector
 
-    return InstructionDetector(load_parser())
+    return InstructionDetector(SharedPipeline(load_parser))
 
 
 PARAPHRASED_ORDERS = (

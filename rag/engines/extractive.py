@@ -88,7 +88,14 @@ class ExtractiveEngine(AnswerEngine):
         self, question: str, passages: list[Passage]
     ) -> tuple[list[QuestionPart], list[CandidateSentence], list[Reading], list[list[PartFeatures]]]:
         """The question's parts, the candidate sentences, their readings, and each part's features of each
-        sentence (features[part][sentence]). Public for the fitting script (bench/fit_compose.py)."""
+        sentence (features[part][sentence]). Public for the fitting script (bench/fit_compose.py). The
+        readings are valid only inside the analyzer's session() this is called in."""
+        with self._analyzer.session():
+            return self._features(question, passages)
+
+    def _features(
+        self, question: str, passages: list[Passage]
+    ) -> tuple[list[QuestionPart], list[CandidateSentence], list[Reading], list[list[PartFeatures]]]:
         parts = self._analyzer.parts(question)
         candidates = candidate_sentences(passages)
         readings = [read(doc) for doc in self._analyzer.read([c.text for c in candidates])]
@@ -123,6 +130,12 @@ class ExtractiveEngine(AnswerEngine):
         return parts, candidates, readings, table
 
     def answer(self, question: str, passages: list[Passage]) -> Answer:
+        # One session of the analyzer's pipeline: the candidates' Docs are read once and stay valid while
+        # spans are picked, and are freed after (a server's memory does not grow with the archive it reads).
+        with self._analyzer.session():
+            return self._answer(question, passages)
+
+    def _answer(self, question: str, passages: list[Passage]) -> Answer:
         parts, candidates, readings, table = self.features(question, passages)
         if not candidates:
             return abstained_answer(question, "no retrieved sentence answers this question.", self.name)
