@@ -193,7 +193,7 @@ def _bare_second_part(part: Span, first: Span, first_wh: Token) -> str:
                 *(t.i for t in phrase_head.subtree if t.i < verb.i and t.dep_ not in {"aux", "nsubj"}),
             ]
         )
-        phrase_end = min(phrase_end, *(t.i - 1 for t in verb.children if t.dep_ in {"aux", "nsubj"}))
+        phrase_end = min([phrase_end, *(t.i - 1 for t in verb.children if t.dep_ in {"aux", "nsubj"})])
         auxiliaries = [t for t in verb.children if t.dep_ in {"aux", "auxpass"} and t.i > phrase_end]
         start = auxiliaries[0].i if auxiliaries else phrase_end + 1
         return _as_question(f"{part.text} {first.doc[start : first.end].text}")
