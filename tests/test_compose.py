@@ -53,11 +53,6 @@ def test_the_tehran_answer_covers_both_parts_with_a_direct_answer_of_cited_spans
         assert part.answer is None or any(part.answer in quotes[m] for m in part.markers)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15 open: with the sample articles untitled (no first-sentence headline), the 'who' part "
-    "prefers the Shamkhani sentence to the one naming Freij and Dehghan; Dehghan is not named",
-)
 def test_the_tehran_answer_names_the_three_ministers(components) -> None:  # type: ignore[no-untyped-def]
     answer = components.assistant("extractive").ask(TEHRAN)
     for name in ("Freij", "Shoigu", "Dehghan"):
