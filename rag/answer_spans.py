@@ -86,6 +86,11 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
                 # event or holds the asked role; not any company the sentence names.
                 companies, asked = asked_people(_entities(reading, "organisation", question_terms), part)
                 spans = [e for e in companies if e.label_ == "ORG"] if asked else []
+            if not spans:
+                # The small pipeline misses names ("is owned 51 pct by <Springer SA>"): a proper noun that
+                # takes part in the asked event or holds the asked role answers too.
+                names, asked = asked_people(_proper_names(reading, question_terms), part)
+                spans = names if asked else []
         if kind == "amount" and part.predicate in MONEY_VERBS:
             # "How much did X pay" asks for a sum: "four radio stations" is no answer.
             spans = [e for e in spans if e.label_ == "MONEY" or _currency(e)]
@@ -97,7 +102,7 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
             # "a two-day trip" says how long, not when: a date that only describes a noun is left out.
             spans = [_with_preposition(e) for e in spans if e.root.dep_ not in {"amod", "compound"}]
         if kind in {"amount", "count"}:
-            spans = [_with_unit(e) for e in spans if not _another_partys(e, part)]
+            spans = [_with_unit(e) for e in spans if not _another_partys(e, part, question_terms)]
         if kind == "count" and part.focus:
             # A count counts what the question counts: "how many troops" is not answered by "two sides".
             counted = content_terms(part.focus[-1])
@@ -219,7 +224,7 @@ def _role_holder(name: Span, role: str) -> bool:
         [name.root.head] if name.root.dep_ == "appos" else []
     )
     outside = [t for t in around if not name.start <= t.i < name.end]
-    return any(t.pos_ == "NOUN" and content_terms(t.text) & wanted for t in outside)
+    return any(t.pos_ in {"NOUN", "PROPN"} and content_terms(t.text) & wanted for t in outside)
 
 
 def _actor(name: Span) -> bool:
@@ -264,11 +269,38 @@ def _entities(reading: Reading, kind: AnswerType, question_terms: set[str]) -> l
     """The entities of the type's labels that the question does not already name."""
     doc = reading.doc
     spans = [e for e in doc.ents if e.label_ in _LABELS[kind] and _new_to(e, question_terms)]
+    if kind == "amount":
+        # A sum the small pipeline leaves untagged ("gave pounds 500,000"): a number beside a currency.
+        tagged = {i for e in doc.ents for i in range(e.start, e.end)}
+        spans += [
+            doc[t.i : t.i + 1]
+            for t in doc
+            if t.like_num and t.i not in tagged and _currency(doc[t.i : t.i + 1])
+        ]
+        spans.sort(key=lambda e: e.start)
     if kind in {"person", "organisation"}:
         # A name inside quoted words is someone spoken of, not someone who acted.
         quoted = _quoted_tokens(doc)
         spans = [e for e in spans if e.start not in quoted]
     return spans
+
+
+def _proper_names(reading: Reading, question_terms: set[str]) -> list[Span]:
+    """Proper nouns with the proper nouns compounded into them ("Springer SA"), outside spaCy's entities of
+    other kinds (places, dates), that the question does not already name."""
+    doc = reading.doc
+    taken = {i for e in doc.ents if e.label_ not in {"PERSON", "ORG"} for i in range(e.start, e.end)}
+    names = []
+    for token in doc:
+        if token.pos_ != "PROPN" or token.dep_ in {"compound", "flat"} or token.i in taken:
+            continue
+        start = token.i
+        while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].head.i == token.i:
+            start -= 1
+        span = doc[start : token.i + 1]
+        if _new_to(span, question_terms) and not any(i in taken for i in range(span.start, span.end)):
+            names.append(span)
+    return names
 
 
 def names_the_asked(reading: Reading, part: QuestionPart, question_terms: set[str]) -> bool:
@@ -287,29 +319,32 @@ _PARTY_KIND = {
 }
 
 
-def _another_partys(span: Span, part: QuestionPart) -> bool:
+def _another_partys(span: Span, part: QuestionPart, question_terms: set[str]) -> bool:
     """Whether a figure belongs to a party other than the one asked about: its clause names a party of the
-    same kind (a company for a company, a country for a country) and not the asked one ("How much did the
-    Green Party receive?" is not answered by "The Labour Party received more than pounds 5m")."""
+    same kind (a company for a company, a country for a country) that the question does not name, and the
+    sentence nowhere names the asked one ("How much did the Green Party receive?" is not answered by "The
+    Labour Party received more than pounds 5m")."""
     if not part.parties:
         return False
     clause = _clause_tokens(span)
-    text_terms = content_terms(" ".join(span.doc[i].text for i in sorted(clause)))
-    asked = [content_terms(name) for name in part.parties]
-    # A name is the asked party's when one's terms hold the other's ("Labour Party" is not "Green Party").
+    sentence_terms = content_terms(span.doc.text)
     named_kinds = {
         _PARTY_KIND[e.label_]
         for e in span.doc.ents
-        if e.label_ in _PARTY_KIND
-        and e.start in clause
-        and not any(
-            terms and (terms <= content_terms(e.text) or content_terms(e.text) <= terms) for terms in asked
-        )
+        if e.label_ in _PARTY_KIND and e.start in clause and not _distinctive(e.text) <= question_terms
     }
-    for terms, label in zip(asked, part.parties.values(), strict=True):
-        if terms and _PARTY_KIND.get(label) in named_kinds and not terms <= text_terms:
+    for name, label in part.parties.items():
+        if _PARTY_KIND.get(label) in named_kinds and not _distinctive(name) & sentence_terms:
             return True
     return False
+
+
+# Words many names share ("Labour Party", "Green Party"; "Nova Corp" is "Nova"): not what tells them apart.
+_GENERIC_NAME_TERMS = content_terms("the party corp co inc ltd plc group company companies")
+
+
+def _distinctive(name: str) -> set[str]:
+    return content_terms(name) - _GENERIC_NAME_TERMS or content_terms(name)
 
 
 def _clause_terms(span: Span) -> set[str]:

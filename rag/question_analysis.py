@@ -147,12 +147,20 @@ def _predicate(clause: Span) -> str | None:
 
 
 def _parties(clause: Span) -> dict[str, str]:
-    """The named people, organisations and places the part is about, with their entity labels."""
-    return {
-        entity.text.removesuffix("'s").removesuffix("’s"): entity.label_
-        for entity in clause.ents
-        if entity.label_ in {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}
-    }
+    """The named parties whose fact the part asks: its subjects and owners ("did the Green Party receive",
+    "Miwok Capital's stake"), not names it only mentions ("stake in Zondervan"), with their entity labels."""
+    parties = {}
+    for entity in clause.ents:
+        head = entity.root
+        while head.dep_ in {"compound", "conj", "appos"} and head.head.i != head.i:
+            head = head.head
+        if entity.label_ in {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"} and head.dep_ in {
+            "nsubj",
+            "nsubjpass",
+            "poss",
+        }:
+            parties[entity.text.removesuffix("'s").removesuffix("’s")] = entity.label_
+    return parties
 
 
 def _role(wh: Token, clause: Span, answer_type: AnswerType) -> str | None:

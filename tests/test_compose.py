@@ -140,3 +140,50 @@ def test_a_count_is_a_number_of_what_the_question_counts(components) -> None:  #
     sentence = next(line for line in article.splitlines() if "thousands of its troops" in line)
     found = read(analyzer.read([sentence])[0])
     assert answer_spans(found, part, content_terms(question)) == []
+
+
+def _sample_sentence(prefix: str, words: str) -> str:
+    article = next(SAMPLE_CORPUS.glob(f"{prefix}_*.txt")).read_text()
+    return next(line for line in article.splitlines() if words in line)
+
+
+def test_who_met_names_those_who_took_part_not_everyone_the_sentence_names(components) -> None:  # type: ignore[no-untyped-def]
+    analyzer = components.question_analyzer
+    part = analyzer.parts(TEHRAN)[0]
+    assert (part.answer_type, part.predicate) == ("person", "meet")
+    question_terms = content_terms(TEHRAN)
+
+    def people(sentence: str) -> list[str]:
+        return [s.text for s in answer_spans(read(analyzer.read([sentence])[0]), part, question_terms)]
+
+    # "hold meetings with X and Y": the holder and both guests took part.
+    meetings = _sample_sentence("003", "separate bilateral meetings")
+    assert people(meetings) == ["Shoigu", "Fahd Jassem al-Freij", "Dehghan"]
+    # Assad is only named, as the one the talks were against.
+    assert people(_sample_sentence("003", "held talks in Tehran")) == []
+
+
+def test_which_minister_is_answered_by_the_holder_of_the_role(components) -> None:  # type: ignore[no-untyped-def]
+    analyzer = components.question_analyzer
+    question = "Which Iranian defence minister did IRNA quote on bilateral cooperation with Syria?"
+    (part,) = analyzer.parts(question)
+    assert part.role == "minister"
+    sentence = _sample_sentence("000", "IRNA news agency")
+    spans = answer_spans(read(analyzer.read([sentence])[0]), part, content_terms(question))
+    assert [s.text for s in spans] == ["Hossein Dehgan"]
+
+
+def test_a_figure_of_another_company_does_not_answer_for_the_asked_one(components) -> None:  # type: ignore[no-untyped-def]
+    """The Reuters sentence gives GM's, Ford's and Chrysler's cuts: none of them is Toyota's."""
+    analyzer = components.question_analyzer
+    question = "By how much is Toyota cutting its planned car output?"
+    (part,) = analyzer.parts(question)
+    assert part.answer_type == "amount" and "Toyota" in part.parties
+    text = _ford_sentence()
+    sentence = text[text.index("Automotive News said") : text.index("18.4 pct") + len("18.4 pct")]
+    reading = read(analyzer.read([sentence])[0])
+    assert answer_spans(reading, part, content_terms(question)) == []
+    # Asked for Ford, the same sentence answers.
+    ford = "By how much is Ford Motor Co cutting its planned car output?"
+    (part,) = analyzer.parts(ford)
+    assert [s.text for s in answer_spans(reading, part, content_terms(ford))] == ["5.4 pct"]
