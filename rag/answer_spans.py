@@ -91,6 +91,22 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
                 # takes part in the asked event or holds the asked role answers too.
                 names, asked = asked_people(_proper_names(reading, question_terms), part)
                 spans = names if asked else []
+        if kind == "organisation" and not spans and part.role:
+            # "Which groups did he vow to resist?": the answer may be a description, not a name — a noun
+            # phrase headed by the asked noun, in the place of the question's verb ("resist the takfiri
+            # (apostate) Zionist groups"), that says more than the question; quoted or not.
+            spans = [
+                chunk
+                for chunk in doc.noun_chunks
+                if chunk.root.lemma_.lower() == part.role
+                and _phrase_head(chunk.root).head.pos_ in {"VERB", "AUX"}
+                and content_terms(_phrase_head(chunk.root).head.text) & question_terms
+                and any(
+                    t.pos_ in {"ADJ", "PROPN", "NOUN"} and content_terms(t.text) - question_terms
+                    for t in chunk
+                    if t.i != chunk.root.i
+                )
+            ]
         if kind == "amount" and part.predicate in MONEY_VERBS:
             # "How much did X pay" asks for a sum: "four radio stations" is no answer.
             spans = [e for e in spans if e.label_ == "MONEY" or _currency(e)]

@@ -129,7 +129,7 @@ class QuestionPart(BaseModel):
     )
     role: str | None = Field(
         default=None,
-        description="The role a person part asks for, e.g. 'minister' for 'Which Iranian minister ...'.",
+        description="The role a person or organisation part asks for, e.g. 'minister' for 'Which minister'.",
     )
 
 

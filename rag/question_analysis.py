@@ -164,9 +164,9 @@ def _parties(clause: Span) -> dict[str, str]:
 
 
 def _role(wh: Token, clause: Span, answer_type: AnswerType) -> str | None:
-    """The role a person part asks for: "which Iranian defence minister" → "minister", "who is Tracor's chief
-    executive" → "executive"."""
-    if answer_type != "person":
+    """The role a person or organisation part asks for: "which Iranian defence minister" → "minister", "who is
+    Tracor's chief executive" → "executive", "which groups" → "group"."""
+    if answer_type not in {"person", "organisation"}:
         return None
     noun = _asked_noun(wh, clause)
     return noun.lemma_.lower() if noun is not None and noun.pos_ == "NOUN" else None

@@ -187,3 +187,17 @@ def test_a_figure_of_another_company_does_not_answer_for_the_asked_one(component
     ford = "By how much is Ford Motor Co cutting its planned car output?"
     (part,) = analyzer.parts(ford)
     assert [s.text for s in answer_spans(reading, part, content_terms(ford))] == ["5.4 pct"]
+
+
+def test_which_groups_is_answered_by_a_description_when_no_name_is_given(components) -> None:  # type: ignore[no-untyped-def]
+    """Dehgan vows to resist "the takfiri (apostate) Zionist groups": a description, not a name."""
+    analyzer = components.question_analyzer
+    question = 'Which groups did he vow to resist "with all our strength"?'
+    (part,) = analyzer.parts(question)
+    assert (part.answer_type, part.role) == ("organisation", "group")
+    sentence = _sample_sentence("000", "We will resist")
+    spans = [s.text for s in answer_spans(read(analyzer.read([sentence])[0]), part, content_terms(question))]
+    assert spans and "Zionist groups" in spans[0]
+    # A sentence on a group that does not say which gives no answer.
+    other = _sample_sentence("003", "the group fighting against them")
+    assert answer_spans(read(analyzer.read([other])[0]), part, content_terms(question)) == []
