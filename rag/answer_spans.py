@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from newsdesk.rag.models import AnswerType, QuestionPart
 from newsdesk.rag.question import content_terms
-from newsdesk.rag.question_analysis import SPEECH_VERBS
-from spacy.tokens import Doc, Span
+from newsdesk.rag.question_analysis import MONEY_VERBS, SPEECH_VERBS
+from newsdesk.rag.question_analysis import PERSON_ROLES as _PERSON_ROLES
+from spacy.tokens import Doc, Span, Token
 
 # The entity labels (OntoNotes, as en_core_web_sm tags them) that answer each type.
 _LABELS: dict[AnswerType, tuple[str, ...]] = {
@@ -77,11 +78,38 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
     doc = reading.doc
     kind = part.answer_type
     if kind in _LABELS:
-        spans = [e for e in doc.ents if e.label_ in _LABELS[kind] and _new_to(e, question_terms)]
-        if kind in {"person", "organisation"}:
-            # A name inside quoted words is someone spoken of, not someone who acted.
-            quoted = _quoted_tokens(doc)
-            spans = [e for e in spans if e.start not in quoted]
+        spans = _entities(reading, kind, question_terms)
+        if kind == "person":
+            spans = asked_people(spans, part)[0]
+            if not spans:
+                # "Who will underwrite it?" — a company can be the answer, when it takes part in the asked
+                # event or holds the asked role; not any company the sentence names.
+                companies, asked = asked_people(_entities(reading, "organisation", question_terms), part)
+                spans = [e for e in companies if e.label_ == "ORG"] if asked else []
+            if not spans:
+                # The small pipeline misses names ("is owned 51 pct by <Springer SA>"): a proper noun that
+                # takes part in the asked event or holds the asked role answers too.
+                names, asked = asked_people(_proper_names(reading, question_terms), part)
+                spans = names if asked else []
+        if kind == "organisation" and not spans and part.role:
+            # "Which groups did he vow to resist?": the answer may be a description, not a name — a noun
+            # phrase headed by the asked noun, in the place of the question's verb ("resist the takfiri
+            # (apostate) Zionist groups"), that says more than the question; quoted or not.
+            spans = [
+                chunk
+                for chunk in doc.noun_chunks
+                if chunk.root.lemma_.lower() == part.role
+                and _phrase_head(chunk.root).head.pos_ in {"VERB", "AUX"}
+                and content_terms(_phrase_head(chunk.root).head.text) & question_terms
+                and any(
+                    t.pos_ in {"ADJ", "PROPN", "NOUN"} and content_terms(t.text) - question_terms
+                    for t in chunk
+                    if t.i != chunk.root.i
+                )
+            ]
+        if kind == "amount" and part.predicate in MONEY_VERBS:
+            # "How much did X pay" asks for a sum: "four radio stations" is no answer.
+            spans = [e for e in spans if e.label_ == "MONEY" or _currency(e)]
         if kind == "amount":
             # A figure with a unit ("36 dlrs", "7.6 pct") before a bare number.
             spans.sort(key=lambda e: e.label_ == "CARDINAL")
@@ -90,7 +118,7 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
             # "a two-day trip" says how long, not when: a date that only describes a noun is left out.
             spans = [_with_preposition(e) for e in spans if e.root.dep_ not in {"amod", "compound"}]
         if kind in {"amount", "count"}:
-            spans = [_with_unit(e) for e in spans]
+            spans = [_with_unit(e) for e in spans if not _another_partys(e, part, question_terms)]
         if kind == "count" and part.focus:
             # A count counts what the question counts: "how many troops" is not answered by "two sides".
             counted = content_terms(part.focus[-1])
@@ -127,10 +155,224 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
     return []
 
 
+# Nouns and verbs that name the same event as a question's verb, beyond its own nominalisations ("meet" →
+# "meeting" is found by spelling): "who met" is answered by who "held talks". A small lexicon, as spaCy's
+# small pipeline has no word vectors and no offline WordNet is installed.
+_SAME_EVENT: dict[str, frozenset[str]] = {
+    "meet": frozenset({"talk", "summit", "confer", "meeting"}),
+    "talk": frozenset({"meet", "meeting", "summit", "confer"}),
+    "beat": frozenset({"defeat", "win", "victory"}),
+    "defeat": frozenset({"beat", "win", "victory"}),
+}
+# Nominalising endings: "negotiate" → "negotiation", "meet" → "meeting", "agree" → "agreement".
+_NOMINAL_ENDINGS = ("ing", "ion", "ation", "ment", "al", "ance", "ence", "er", "or")
+# Where a person stands when they take part in an event: its subject or object, or the object of "with",
+# "by", "between" or "of" hanging on it ("meetings with Freij and Dehghan", "the visit of Shoigu").
+_ARGUMENTS = frozenset({"nsubj", "nsubjpass", "dobj", "dative", "attr", "oprd", "poss"})
+_PARTICIPANT_PREPS = frozenset({"with", "by", "between", "among", "of"})
+# How a name hangs on the phrase it belongs to: "General Fahd al-Freij and General Dehghan", "Iran's
+# secretary ... Ali Shamkhani", "Defence Minister Sergei Shoigu".
+_SAME_PHRASE = frozenset({"compound", "conj", "appos", "flat", "nmod"})
+
+
+def _is_event(token: Token, predicate: str) -> bool:
+    """Whether the token names the asked event: the question's verb, a nominalisation of it, or a noun or
+    verb of the same event."""
+    lemma = token.lemma_.lower()
+    if lemma == predicate or lemma in _SAME_EVENT.get(predicate, ()):
+        return True
+    stem = predicate.removesuffix("e")
+    return token.pos_ == "NOUN" and any(lemma == stem + ending for ending in _NOMINAL_ENDINGS)
+
+
+def _phrase_head(token: Token) -> Token:
+    """The head of the noun phrase a name belongs to, through compounds, conjuncts, appositions and "the
+    secretary of ... X" (a role noun's "of")."""
+    while token.head.i != token.i:
+        if token.dep_ in _SAME_PHRASE:
+            token = token.head
+        elif (
+            token.dep_ == "pobj"
+            and token.head.lower_ == "of"
+            and token.head.head.pos_ == "NOUN"
+            and (
+                token.head.head.dep_ in {"appos", "compound"}
+                or token.head.head.lemma_.lower() in _PERSON_ROLES
+            )
+        ):
+            token = token.head.head
+        else:
+            break
+    return token
+
+
+def _takes_part(name: Span, event: Token) -> bool:
+    """Whether the name is a participant of `event`: its subject or object, the object of "with"/"by"/
+    "of" on it, or the subject of the verb that holds it ("Shoigu was expected to hold meetings with X", "in
+    a meeting with Y, X thanked")."""
+    head = _phrase_head(name.root)
+    if head.dep_ in _ARGUMENTS and head.head.i == event.i:
+        return True
+    preposition = head.head if head.dep_ in {"pobj", "appos"} and head.head.pos_ == "ADP" else None
+    if preposition is not None and preposition.lower_ in _PARTICIPANT_PREPS and preposition.head.i == event.i:
+        return True
+    if preposition is not None and preposition.dep_ == "agent" and preposition.head.i == event.i:
+        return True
+    if head.dep_ not in {"nsubj", "nsubjpass"}:
+        return False
+    # The event as the object of a verb, or in a prepositional phrase on it ("held talks", "in a meeting"),
+    # and the verbs that verb hangs on by xcomp ("was expected to hold").
+    verb = event
+    while verb.dep_ in {"dobj", "pobj", "prep", "xcomp", "attr"} and verb.head.i != verb.i:
+        verb = verb.head
+        if verb.i == head.head.i:
+            return True
+    return False
+
+
+def _role_holder(name: Span, role: str) -> bool:
+    """Whether the name is given the asked role: "White House spokesman Marlin Fitzwater", "Jez Moxey,
+    Wolves' chief executive", "the co-ordinator, Ms Facey"."""
+    wanted = content_terms(role)
+    head = _phrase_head(name.root)
+    around = [*name.root.children, *head.children, head, *([head.head] if head.dep_ in {"appos"} else [])]
+    around += [t for t in name.root.head.children if name.root.dep_ == "appos"] + (
+        [name.root.head] if name.root.dep_ == "appos" else []
+    )
+    outside = [t for t in around if not name.start <= t.i < name.end]
+    return any(t.pos_ in {"NOUN", "PROPN"} and content_terms(t.text) & wanted for t in outside)
+
+
+def _actor(name: Span) -> bool:
+    """Whether the name takes part in what the sentence tells (a subject, object or agent of a verb), not
+    only mentioned: "opponents of Bashar al-Assad", "the Assad regime", "Assad's position"."""
+    head = _phrase_head(name.root)
+    if head.dep_ in {"nsubj", "nsubjpass", "dobj", "dative", "attr", "ROOT"}:
+        return True
+    return head.dep_ == "pobj" and head.head.dep_ == "agent"
+
+
+def asked_people(names: list[Span], part: QuestionPart) -> tuple[list[Span], bool]:
+    """Of the people a sentence names, those the part asks about: the participants of its verb ("who met":
+    the subjects and objects of "met", "held talks", "meetings with") or holders of its role ("which
+    minister"); with none, the people who act in the sentence, not those only mentioned. The flag says
+    whether they are the asked event's participants or role holders."""
+    if not names:
+        return [], False
+    events = [t for t in names[0].doc if part.predicate and _is_event(t, part.predicate)]
+    asked = [
+        n
+        for n in names
+        if any(_takes_part(n, event) for event in events) or (part.role and _role_holder(n, part.role))
+    ]
+    if asked:
+        return asked, True
+    return [n for n in names if _actor(n)], False
+
+
+# Currency words the small pipeline leaves outside a MONEY entity ("36 dlrs", "pounds 5m", "500 mln stg").
+_CURRENCIES = frozenset("dlrs dollars dollar pounds pound stg euros euro yen marks francs $ £ €".split())
+
+
+def _currency(span: Span) -> bool:
+    """Whether a number is a sum: a currency word right before or after it ("pounds 5m", "36 dlrs")."""
+    doc = span.doc
+    around = [doc[i].lower_ for i in (span.start - 1, span.end, span.end + 1) if 0 <= i < len(doc)]
+    return any(word in _CURRENCIES for word in [*around, *(t.lower_ for t in span)])
+
+
+def _entities(reading: Reading, kind: AnswerType, question_terms: set[str]) -> list[Span]:
+    """The entities of the type's labels that the question does not already name."""
+    doc = reading.doc
+    spans = [e for e in doc.ents if e.label_ in _LABELS[kind] and _new_to(e, question_terms)]
+    if kind == "amount":
+        # A sum the small pipeline leaves untagged ("gave pounds 500,000"): a number beside a currency.
+        tagged = {i for e in doc.ents for i in range(e.start, e.end)}
+        spans += [
+            doc[t.i : t.i + 1]
+            for t in doc
+            if t.like_num and t.i not in tagged and _currency(doc[t.i : t.i + 1])
+        ]
+        spans.sort(key=lambda e: e.start)
+    if kind in {"person", "organisation"}:
+        # A name inside quoted words is someone spoken of, not someone who acted.
+        quoted = _quoted_tokens(doc)
+        spans = [e for e in spans if e.start not in quoted]
+    return spans
+
+
+def _proper_names(reading: Reading, question_terms: set[str]) -> list[Span]:
+    """Proper nouns with the proper nouns compounded into them ("Springer SA"), outside spaCy's entities of
+    other kinds (places, dates), that the question does not already name."""
+    doc = reading.doc
+    taken = {i for e in doc.ents if e.label_ not in {"PERSON", "ORG"} for i in range(e.start, e.end)}
+    names = []
+    for token in doc:
+        if token.pos_ != "PROPN" or token.dep_ in {"compound", "flat"} or token.i in taken:
+            continue
+        start = token.i
+        while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].head.i == token.i:
+            start -= 1
+        span = doc[start : token.i + 1]
+        if _new_to(span, question_terms) and not any(i in taken for i in range(span.start, span.end)):
+            names.append(span)
+    return names
+
+
+def names_the_asked(reading: Reading, part: QuestionPart, question_terms: set[str]) -> bool:
+    """Whether a person part's answer in the sentence is a participant of the asked event or holds the asked
+    role, rather than only someone acting in the sentence (asked_people)."""
+    if part.answer_type != "person":
+        return False
+    return asked_people(_entities(reading, "person", question_terms), part)[1]
+
+
+# Entity labels that stand for the same kind of party: a company's figure is not another company's, a
+# country's not another country's.
+_PARTY_KIND = {
+    **dict.fromkeys(("PERSON", "ORG", "NORP"), "agent"),
+    **dict.fromkeys(("GPE", "LOC", "FAC"), "place"),
+}
+
+
+def _another_partys(span: Span, part: QuestionPart, question_terms: set[str]) -> bool:
+    """Whether a figure belongs to a party other than the one asked about: its clause names a party of the
+    same kind (a company for a company, a country for a country) that the question does not name, and the
+    sentence nowhere names the asked one ("How much did the Green Party receive?" is not answered by "The
+    Labour Party received more than pounds 5m")."""
+    if not part.parties:
+        return False
+    clause = _clause_tokens(span)
+    sentence_terms = content_terms(span.doc.text)
+    named_kinds = {
+        _PARTY_KIND[e.label_]
+        for e in span.doc.ents
+        if e.label_ in _PARTY_KIND and e.start in clause and not _distinctive(e.text) <= question_terms
+    }
+    for name, label in part.parties.items():
+        if _PARTY_KIND.get(label) in named_kinds and not _distinctive(name) & sentence_terms:
+            return True
+    return False
+
+
+# Words many names share ("Labour Party", "Green Party"; "Nova Corp" is "Nova"): not what tells them apart.
+_GENERIC_NAME_TERMS = content_terms("the party corp co inc ltd plc group company companies")
+
+
+def _distinctive(name: str) -> set[str]:
+    return content_terms(name) - _GENERIC_NAME_TERMS or content_terms(name)
+
+
 def _clause_terms(span: Span) -> set[str]:
     """The terms of the clause a span sits in: the subtree of the nearest verb above it that has a subject
     (in "GM cut output by 12.6 pct, while Ford is scheduling its plants to build 5.4 pct fewer cars", 5.4 pct
     is Ford's)."""
+    doc = span.doc
+    return content_terms(" ".join(doc[i].text for i in sorted(_clause_tokens(span))))
+
+
+def _clause_tokens(span: Span) -> set[int]:
+    """The positions of the clause a span sits in (_clause_terms)."""
     head = span.root
     while head.head.i != head.i and not (
         head.pos_ in {"VERB", "AUX"} and any(c.dep_ in {"nsubj", "nsubjpass"} for c in head.children)
@@ -144,7 +386,7 @@ def _clause_terms(span: Span) -> set[str]:
         and not child.left_edge.i <= span.start <= child.right_edge.i
         for t in child.subtree
     }
-    return content_terms(" ".join(t.text for t in head.subtree if t.i not in skipped))
+    return {t.i for t in head.subtree if t.i not in skipped}
 
 
 def _quoted_tokens(doc: Doc) -> set[int]:

@@ -120,6 +120,17 @@ class QuestionPart(BaseModel):
         default_factory=list,
         description="Who or what the part is about, as the question writes them (names, key noun phrases).",
     )
+    predicate: str | None = Field(
+        default=None, description="The lemma of the part's verb, e.g. 'meet' for 'Who met in Tehran?'."
+    )
+    parties: dict[str, str] = Field(
+        default_factory=dict,
+        description="The named parties the part is about, each with its entity label, e.g. {'Iran': 'GPE'}.",
+    )
+    role: str | None = Field(
+        default=None,
+        description="The role a person or organisation part asks for, e.g. 'minister' for 'Which minister'.",
+    )
 
 
 class AnswerPart(BaseModel):

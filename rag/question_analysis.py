@@ -47,8 +47,10 @@ _NOUN_TYPES: dict[str, AnswerType] = {
     **dict.fromkeys("reason cause motive".split(), "reason"),
     **dict.fromkeys("newspaper paper outlet broadcaster channel magazine television radio".split(), "outlet"),
 }
+# The nouns that name a person by their role ("the secretary of the council, Ali Shamkhani").
+PERSON_ROLES = frozenset(noun for noun, kind in _NOUN_TYPES.items() if kind == "person")
 # Verbs whose object is a sum: "what did X earn / pay / offer".
-_MONEY_VERBS = frozenset(
+MONEY_VERBS = frozenset(
     "earn pay cost offer raise borrow spend lose gain fetch charge bid owe invest".split()
 )
 # Verbs that report speech: "what did X say" asks for a statement with X as the speaker.
@@ -85,7 +87,7 @@ def _wh_type(wh: Token, doc: Doc, clause: Span) -> AnswerType:
     verb = wh.head if wh.head.pos_ in {"VERB", "AUX"} else None
     if verb is not None and verb.lemma_.lower() in SPEECH_VERBS:
         return "statement"
-    if verb is not None and verb.lemma_.lower() in _MONEY_VERBS:
+    if verb is not None and verb.lemma_.lower() in MONEY_VERBS:
         return "amount"  # "what did the company earn"
     return "thing"
 
@@ -133,12 +135,44 @@ def _focus(clause: Span, answer_type: AnswerType) -> list[str]:
             phrase = clause.doc[speaker.left_edge.i : speaker.i + 1].text
             if speaker.tag_ not in {"PRP", "WP"} and phrase not in names:
                 names.insert(0, phrase)
+    predicate = _predicate(clause)
+    return [*dict.fromkeys(names), *([predicate] if predicate else [])]
+
+
+def _predicate(clause: Span) -> str | None:
+    """The lemma of the clause's main verb ("Who met in Tehran" → "meet"); None for "be", "do", "have"."""
     verbs = [
         t.lemma_
         for t in clause
         if t.pos_ == "VERB" and t.dep_ in {"ROOT", "conj", "ccomp"} and t.lemma_ not in {"do", "be", "have"}
     ]
-    return [*dict.fromkeys(names), *verbs[:1]]
+    return verbs[0] if verbs else None
+
+
+def _parties(clause: Span) -> dict[str, str]:
+    """The named parties whose fact the part asks: its subjects and owners ("did the Green Party receive",
+    "Miwok Capital's stake"), not names it only mentions ("stake in Zondervan"), with their entity labels."""
+    parties = {}
+    for entity in clause.ents:
+        head = entity.root
+        while head.dep_ in {"compound", "conj", "appos"} and head.head.i != head.i:
+            head = head.head
+        if entity.label_ in {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"} and head.dep_ in {
+            "nsubj",
+            "nsubjpass",
+            "poss",
+        }:
+            parties[entity.text.removesuffix("'s").removesuffix("’s")] = entity.label_
+    return parties
+
+
+def _role(wh: Token, clause: Span, answer_type: AnswerType) -> str | None:
+    """The role a person or organisation part asks for: "which Iranian defence minister" → "minister", "who is
+    Tracor's chief executive" → "executive", "which groups" → "group"."""
+    if answer_type not in {"person", "organisation"}:
+        return None
+    noun = _asked_noun(wh, clause)
+    return noun.lemma_.lower() if noun is not None and noun.pos_ == "NOUN" else None
 
 
 def _clauses(doc: Doc) -> list[tuple[Token, Span]]:
@@ -196,7 +230,7 @@ def _bare_second_part(part: Span, first: Span, first_wh: Token) -> str:
                 *(t.i for t in phrase_head.subtree if t.i < verb.i and t.dep_ not in {"aux", "nsubj"}),
             ]
         )
-        phrase_end = min(phrase_end, *(t.i - 1 for t in verb.children if t.dep_ in {"aux", "nsubj"}))
+        phrase_end = min([phrase_end, *(t.i - 1 for t in verb.children if t.dep_ in {"aux", "nsubj"})])
         auxiliaries = [t for t in verb.children if t.dep_ in {"aux", "auxpass"} and t.i > phrase_end]
         start = auxiliaries[0].i if auxiliaries else phrase_end + 1
         return _as_question(f"{part.text} {first.doc[start : first.end].text}")
@@ -247,10 +281,13 @@ class QuestionAnalyzer:
         parts = []
         for n, (wh, span) in enumerate(clauses):
             answer_type = _wh_type(wh, doc, span)
+            predicate, parties = _predicate(span), _parties(span)
             if n > 0 and len([t for t in span if not t.is_punct and t.tag_ != "IN"]) <= 2:
                 # "… and when?": the part borrows the first part's verb, and its focus.
                 text = _bare_second_part(span, clauses[0][1], clauses[0][0])
                 focus = _focus(clauses[0][1], answer_type)
+                predicate = _predicate(clauses[0][1])
+                parties = _parties(clauses[0][1])
             else:
                 text = _as_question(span.text) if len(clauses) > 1 else question.strip()
                 focus = _focus(span, answer_type)
@@ -263,5 +300,14 @@ class QuestionAnalyzer:
                 counted = _asked_noun(wh, span)
                 if counted is not None:
                     focus = [*focus, counted.text]
-            parts.append(QuestionPart(text=text, answer_type=answer_type, focus=list(dict.fromkeys(focus))))
+            parts.append(
+                QuestionPart(
+                    text=text,
+                    answer_type=answer_type,
+                    focus=list(dict.fromkeys(focus)),
+                    predicate=predicate,
+                    parties=parties,
+                    role=_role(wh, span, answer_type),
+                )
+            )
         return parts

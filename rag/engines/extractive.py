@@ -17,7 +17,14 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from newsdesk.rag.answer_spans import Reading, answer_spans, focus_fit, focus_names, read
+from newsdesk.rag.answer_spans import (
+    Reading,
+    answer_spans,
+    focus_fit,
+    focus_names,
+    names_the_asked,
+    read,
+)
 from newsdesk.rag.candidates import CandidateSentence, candidate_sentences
 from newsdesk.rag.engines.base import MISSING_WORD, AnswerEngine, abstained_answer, cite, compose_text
 from newsdesk.rag.judge import SupportJudge
@@ -48,6 +55,9 @@ class PartFeatures:
     focus_fit: float
     relative: float  # the judge's score over the part's best score: how close to the best sentence
     spans: float = 0.0  # how many answer spans of the type (0, 1/3, 2/3, 1 for three or more)
+    # Not a model input: a person part's spans are the asked event's participants or the asked role's
+    # holders (answer_spans.names_the_asked); such sentences answer before those naming other actors.
+    asked: bool = False
 
     def vector(self) -> list[float]:
         return [self.judge, self.type_fit, self.focus_fit, self.relative, self.spans]
@@ -59,7 +69,7 @@ def probability(features: PartFeatures) -> float:
 
 
 _PER_PART = 3  # sentences answering one part, at most
-_NEEDS_SPAN = frozenset({"date", "amount", "count"})
+_NEEDS_SPAN = frozenset({"date", "amount", "count", "person"})
 
 
 @dataclass
@@ -124,6 +134,7 @@ class ExtractiveEngine(AnswerEngine):
                         focus,
                         float(score) / best if best > 0 else 0.0,
                         min(len(spans), 3) / 3,
+                        bool(spans) and names_the_asked(reading, part, question_terms),
                     )
                 )
             table.append(row)
@@ -145,6 +156,7 @@ class ExtractiveEngine(AnswerEngine):
             probabilities = [probability(f) for f in row]
             ranked = sorted(range(len(row)), key=lambda i: -probabilities[i])
             choice = _PartChoice(part, probability=probabilities[ranked[0]])
+            asked = [i for i in ranked if row[i].asked and probabilities[i] >= COVERED_AT]
             if part.answer_type == "statement" and self._analyzer.speaker(part.text):
                 # What a named person said is answered only by that person's words, however close
                 # another speaker's sentence on the same talks is.
@@ -153,7 +165,8 @@ class ExtractiveEngine(AnswerEngine):
             elif part.answer_type in _NEEDS_SPAN:
                 # A date, sum or count is answered only by a sentence that gives one: a sentence on the
                 # topic without a figure is a near miss ("how many troops" → "thousands of its troops"
-                # is no count; spaCy finds numbers and dates reliably, unlike names).
+                # is no count; spaCy finds numbers and dates reliably). A "who" part needs a named
+                # participant or role holder ("an undisclosed bidder" names nobody).
                 ranked = [i for i in ranked if row[i].type_fit]
                 choice.probability = probabilities[ranked[0]] if ranked else 0.0
             if choice.probability >= COVERED_AT:
@@ -168,7 +181,8 @@ class ExtractiveEngine(AnswerEngine):
                     (i for i in articles.values() if probabilities[i] >= 0.5 * choice.probability),
                     key=lambda i: -probabilities[i],
                 )
-                for i in [eligible[0], *others, *eligible]:
+                # "Who met": sentences naming those who met come before those naming other people.
+                for i in [*asked, eligible[0], *others, *eligible]:
                     if len(choice.sentences) == _PER_PART:
                         break
                     if i in choice.sentences or any(
