@@ -22,6 +22,7 @@ COMPARED = (
     "unsupported_share",
     "false_answers",
     "false_abstentions",
+    "date_accuracy",
     "latency_p50_s",
     "latency_p95_s",
 )

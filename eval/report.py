@@ -22,6 +22,7 @@ TABLE_COLUMNS = (
     ("unsupported_share", "unsupported"),
     ("false_answers", "false answers"),
     ("false_abstentions", "false abstentions"),
+    ("date_accuracy", "date acc."),
     ("latency_p50_s", "p50 s"),
     ("latency_p95_s", "p95 s"),
 )
@@ -106,10 +107,12 @@ def _false_kind(failure: dict) -> str:
         return "false abstention"
     if not failure["abstained"] and not failure["correct"]:
         return "false answer"
+    if failure.get("date_correct") is False and not failure["unsupported_examples"]:
+        return "wrong date"
     return "unsupported draft sentences"
 
 
-FAILURE_KINDS = ("false answer", "false abstention", "unsupported draft sentences")
+FAILURE_KINDS = ("false answer", "false abstention", "wrong date", "unsupported draft sentences")
 
 
 def _md_escape(text: str) -> str:

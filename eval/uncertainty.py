@@ -54,6 +54,7 @@ RATIOS: dict[str, tuple[Part, Part]] = {
         lambda r: bool(r.get("cites_gold")),
         lambda r: r["answerable"] and r.get("cites_gold") is not None,
     ),
+    "date_accuracy": (lambda r: bool(r.get("date_correct")), lambda r: r.get("date_correct") is not None),
 }
 # Per-question right/wrong outcomes: their change is tested with McNemar's exact test.
 BINARY = {

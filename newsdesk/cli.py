@@ -699,6 +699,10 @@ def _print_evaluation(summary: dict) -> None:
         ci = summary.get("ci", {}).get(key)
         if ci:
             out.print(f"  {label} 95% CI [{ci['ci_low']:.2f}, {ci['ci_high']:.2f}]", highlight=False)
+    if summary.get("date_accuracy") is not None:  # only sets with expected dates measure it
+        ci = summary.get("ci", {}).get("date_accuracy")
+        bounds = f" 95% CI [{ci['ci_low']:.2f}, {ci['ci_high']:.2f}]" if ci else ""
+        out.print(f"  date accuracy {summary['date_accuracy']:.2f}{bounds}", highlight=False)
     for metric, row in summary.get("compare", {}).get("overall", {}).items():
         delta = "—" if row["delta"] is None else f"{row['delta']:+.4f}"
         significance = ""
