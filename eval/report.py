@@ -78,6 +78,23 @@ def verdict(summary: dict) -> str:
     )
 
 
+JUDGE_HEAD = ("judge", "cit. recall", "cit. precision")
+
+
+def _judge_rows(summary: dict) -> list[list[str]]:
+    """Citation recall and precision by every judge that judged the drafts, with their intervals; the
+    headline figures' judge first (`citation_judge`), so a change of yardstick is visible."""
+    rows = []
+    for kind, name in summary.get("citation_judges", {}).items():
+        headline = " (headline)" if name == summary.get("citation_judge") else ""
+        rows.append([
+            f"{name}{headline}",
+            _figure(summary, f"citation_recall_{kind}"),
+            _figure(summary, f"citation_precision_{kind}"),
+        ])  # fmt: skip
+    return sorted(rows, key=lambda row: not row[0].endswith("(headline)"))
+
+
 COMPARE_HEAD = ("metric", "old", "new", "delta", "paired Δ [95% CI]", "test", "significant")
 
 
@@ -136,6 +153,11 @@ def render_markdown(summary: dict) -> str:
         lines.append(
             f"| {_md_escape(name)} | " + " | ".join(_figure(figures, k) for k, _ in TABLE_COLUMNS) + " |"
         )
+    judges = _judge_rows(summary)
+    if judges:
+        lines += ["", "Citation recall and precision (ALCE) by each judge, on the same drafts:", ""]
+        lines += ["| " + " | ".join(JUDGE_HEAD) + " |", "|---" * len(JUDGE_HEAD) + "|"]
+        lines += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in judges]
     if summary.get("compare"):
         compared = summary["compare"]
         lines += ["", f"## Against {_md_escape(compared['against'])}", ""]
@@ -214,6 +236,15 @@ def render_html(summary: dict) -> str:
         + "</tr>"
         for name, f in _rows(summary)
     )
+    judges = "".join(
+        "<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in _judge_rows(summary)
+    )
+    if judges:
+        judges = (
+            "<p>Citation recall and precision (ALCE) by each judge, on the same drafts:</p><table><tr>"
+            + "".join(f"<th>{e(h)}</th>" for h in JUDGE_HEAD)
+            + f"</tr>{judges}</table>"
+        )
     compare = ""
     if summary.get("compare"):
         compared = summary["compare"]
@@ -273,6 +304,7 @@ def render_html(summary: dict) -> str:
         f"<h2 class='{passed}'>Gate: {passed}</h2><ul>{failed}</ul>"
         "<p>Each figure with its 95% bootstrap confidence interval [low–high] (questions resampled).</p>"
         f"<table><tr><th>group</th>{head}</tr>{rows}</table>"
+        f"{judges}"
         f"<h2>Per question type</h2>{_svg_chart(summary)}{compare}"
         f"<h2>Failures ({len(summary['failures'])})</h2>{''.join(failures)}</body></html>\n"
     )

@@ -44,6 +44,8 @@ class QuestionResult(BaseModel):
     relevant_citations: int = 0
     unsupported_examples: list[str] = []
     judge_supported: int | None = None
+    # Every yardstick judge's ALCE counts of the same draft: {"heuristic": {"supported": n, "relevant": m}}.
+    citation_by_judge: dict[str, dict[str, int]] = {}
     problems: list[str] = []
     # The gold articles' outlets and publication years as stored (the breakdowns); "undated" without a date.
     gold_outlets: list[str] = []
@@ -196,12 +198,28 @@ def figures(results: Sequence[QuestionResult]) -> dict:
         )
         if judged
         else None,
+        **_by_judge(results, sentences, drafted),
         "gold_citation_rate": _rate([r.cites_gold for r in answerable if r.cites_gold is not None]),
         "date_accuracy": _rate([r.date_correct for r in results if r.date_correct is not None]),
         "draft_sentences": sentences,
         "latency_p50_s": _percentile(seconds, 50),
         "latency_p95_s": _percentile(seconds, 95),
     }
+
+
+def _by_judge(results: Sequence[QuestionResult], sentences: int, drafted: int) -> dict:
+    """`citation_recall_<kind>` and `citation_precision_<kind>` of each judge that judged these results."""
+    kinds = sorted({kind for r in results for kind in r.citation_by_judge})
+    judged = {kind: [r for r in results if kind in r.citation_by_judge] for kind in kinds}
+    figures = {}
+    for kind, rows in judged.items():
+        figures[f"citation_recall_{kind}"] = _share(
+            sum(r.citation_by_judge[kind]["supported"] for r in rows), sum(r.draft_sentences for r in rows)
+        )
+        figures[f"citation_precision_{kind}"] = _share(
+            sum(r.citation_by_judge[kind]["relevant"] for r in rows), sum(r.draft_citations for r in rows)
+        )
+    return figures
 
 
 def _group(results: Sequence[QuestionResult], rows: Sequence[dict]) -> dict:

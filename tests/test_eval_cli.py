@@ -9,6 +9,7 @@ from pathlib import Path
 
 from newsdesk.eval.report import render_html
 from newsdesk.eval.score import QuestionResult, aggregate
+from newsdesk.rag.judge_onnx import packaged_judge_dir, read_manifest
 
 from tests.fixtures.cli import REPO, run_cli
 from tests.fixtures.scoring import independent_correctness
@@ -112,9 +113,23 @@ def test_citation_judge_names_the_heuristic_yardstick_and_the_report_records_it(
     args = ("eval", "--store", store, "--dataset", str(dataset), "--json", "--report", str(reports))
     summary = json.loads(run_cli(*args, "--citation-judge", "heuristic").stdout)
     assert summary["citation_judge"] == "heuristic"
+    # Both judges' figures side by side, each judge named with its version; the headline is the named one's.
+    version = read_manifest(packaged_judge_dir())["version"]
+    assert summary["citation_judges"] == {"trained": f"trained:{version}", "heuristic": "heuristic"}
+    for figure in ("citation_recall", "citation_precision"):
+        assert summary[figure] == summary[f"{figure}_heuristic"] is not None
+        assert summary[f"{figure}_trained"] is not None and f"{figure}_trained" in summary["ci"]
+    assert set(summary["results"][0]["citation_by_judge"]) == {"trained", "heuristic"}
+    trained = json.loads(run_cli(*args[:-2], "--citation-judge", "trained").stdout)
+    assert trained["citation_judge"] == f"trained:{version}"
+    assert trained["citation_recall"] == trained["citation_recall_trained"]
+    assert trained["citation_recall_trained"] == summary["citation_recall_trained"]
+    assert trained["citation_recall_heuristic"] == summary["citation_recall"]
     assert json.loads((reports / "report.json").read_text(encoding="utf-8"))["citation_judge"] == "heuristic"
     assert "citations judged by heuristic" in (reports / "report.md").read_text(encoding="utf-8")
     assert "citations judged by heuristic" in (reports / "report.html").read_text(encoding="utf-8")
+    markdown = (reports / "report.md").read_text(encoding="utf-8")
+    assert "| heuristic (headline) |" in markdown and f"| trained:{version} |" in markdown
     result = run_cli(*args, "--citation-judge", "overlap", check=False)
     assert result.returncode == 2 and "--citation-judge" in result.stderr
 
