@@ -15,7 +15,7 @@ from newsdesk.eval.report import render_html, render_markdown
 from newsdesk.eval.run import run_evaluation
 from newsdesk.eval.score import aggregate
 from newsdesk.index.dates import parse_date
-from newsdesk.rag.models import Citation
+from newsdesk.rag.models import Answer, Citation
 
 from tests.fixtures.cli import REPO, SHARED_CORPORA
 
@@ -61,6 +61,7 @@ def test_dates_are_read_at_their_precision_and_resolved_against_the_publication_
     assert _read("The talks ended yesterday.", date(2016, 9, 19)) == ["2016-09-18"]
     assert _read("The talks ended yesterday.", None) == []
     assert _read("Due on 30 February.", None) == []  # no such day
+    assert _read("a fantasy set 6,000 years ago, 6000 years before 2000 people met in 1982", None) == ["1982"]
 
 
 def test_a_date_matches_only_within_the_expected_period() -> None:
@@ -76,6 +77,21 @@ def test_a_date_matches_only_within_the_expected_period() -> None:
 
 def answer_date_of(given, expected: str) -> bool:  # type: ignore[no-untyped-def]
     return date_matches(given, parse_expected_date(expected))
+
+
+def test_the_answers_date_is_the_first_it_gives() -> None:
+    """A direct answer listing several dates is right only when the expected date comes first."""
+    cited = _cited("Norway's narrow rejection of EC membership in a 1972 referendum.", date(1987, 6, 2))
+    shotgun = Answer(
+        question="In what year did Norway reject EC membership?", answer="", abstained=False, engine="t",
+        citations=[cited], direct_answer="this week [1], 1972 [1] and 1992 [1].",
+    )  # fmt: skip
+    given, right = answer_date(shotgun, parse_expected_date("1972"))
+    assert given is not None and given.iso() == "1987-06-01/1987-06-07" and not right
+    first = shotgun.model_copy(update={"direct_answer": "in 1972 [1] and this week [1]."})
+    assert answer_date(first, parse_expected_date("1972"))[1]
+    abstained = first.model_copy(update={"abstained": True})
+    assert answer_date(abstained, parse_expected_date("1972")) == (None, False)
 
 
 @pytest.mark.parametrize("bad", ["2016-02-30", "16-09", "2016/09/19", "--13", "September 2016"])
