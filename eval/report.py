@@ -1,9 +1,9 @@
 """The evaluation report: report.json (the whole summary), report.md and report.html (a verdict
 paragraph, tables per question type, engine, gold outlet and gold year with each figure's 95%
-confidence interval, a chart, the gate, deltas against an earlier run with their significance and the
-questions that flipped, and every failure — false answers apart from false abstentions — with its
-question, answer, citations and what failed). The HTML page is self-contained: inline CSS and an inline
-SVG chart, every text escaped."""
+confidence interval, citation recall/precision by each judge, a chart, the gate, deltas against an
+earlier run with their significance and the questions that flipped, and every failure — false answers
+apart from false abstentions and wrong dates — with its question, answer, citations and what failed).
+The HTML page is self-contained: inline CSS and an inline SVG chart, every text escaped."""
 
 from __future__ import annotations
 
