@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import get_args
 
 from newsdesk.eval.dataset import DatasetError
 from newsdesk.eval.uncertainty import paired_changes
+
+from newsdesk.settings import JudgeKind
 
 COMPARED = (
     "correctness",
@@ -19,9 +22,12 @@ COMPARED = (
     "mrr",
     "citation_recall",
     "citation_precision",
+    # The citation figures by each judge (eval.run yardsticks): a change of judge shows beside the headline.
+    *(f"citation_{figure}_{kind}" for kind in get_args(JudgeKind) for figure in ("recall", "precision")),
     "unsupported_share",
     "false_answers",
     "false_abstentions",
+    "date_accuracy",
     "latency_p50_s",
     "latency_p95_s",
 )

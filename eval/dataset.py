@@ -6,7 +6,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from newsdesk.eval.dates import parse_expected_date
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 Row = TypeVar("Row", bound=BaseModel)
 
@@ -38,6 +39,19 @@ class EvalQuestion(BaseModel):
     kind: str = Field(
         default="", description='How a draft was made: "wh", "two-part", "follow-up" or "near-miss".'
     )
+    expected_date: str | None = Field(
+        default=None,
+        description='For a "when" question, the date a right answer gives: YYYY-MM-DD, YYYY-MM or YYYY, '
+        "or --MM-DD / --MM when the gold article is undated (no year can be known); compared at that "
+        "precision (eval.dates).",
+    )
+
+    @field_validator("expected_date")
+    @classmethod
+    def _valid_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_expected_date(value)  # raises ValueError, which pydantic reports with the line
+        return value
 
 
 class DatasetError(ValueError):

@@ -55,6 +55,7 @@ GATED = (
     "citation_recall",
     "citation_precision",
     "unsupported_share",
+    "date_accuracy",
 )
 
 

@@ -1,9 +1,9 @@
 """The evaluation report: report.json (the whole summary), report.md and report.html (a verdict
 paragraph, tables per question type, engine, gold outlet and gold year with each figure's 95%
-confidence interval, a chart, the gate, deltas against an earlier run with their significance and the
-questions that flipped, and every failure — false answers apart from false abstentions — with its
-question, answer, citations and what failed). The HTML page is self-contained: inline CSS and an inline
-SVG chart, every text escaped."""
+confidence interval, citation recall/precision by each judge, a chart, the gate, deltas against an
+earlier run with their significance and the questions that flipped, and every failure — false answers
+apart from false abstentions and wrong dates — with its question, answer, citations and what failed).
+The HTML page is self-contained: inline CSS and an inline SVG chart, every text escaped."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ TABLE_COLUMNS = (
     ("unsupported_share", "unsupported"),
     ("false_answers", "false answers"),
     ("false_abstentions", "false abstentions"),
+    ("date_accuracy", "date acc."),
     ("latency_p50_s", "p50 s"),
     ("latency_p95_s", "p95 s"),
 )
@@ -77,6 +78,23 @@ def verdict(summary: dict) -> str:
     )
 
 
+JUDGE_HEAD = ("judge", "cit. recall", "cit. precision")
+
+
+def _judge_rows(summary: dict) -> list[list[str]]:
+    """Citation recall and precision by every judge that judged the drafts, with their intervals; the
+    headline figures' judge first (`citation_judge`), so a change of yardstick is visible."""
+    rows = []
+    for kind, name in summary.get("citation_judges", {}).items():
+        headline = " (headline)" if name == summary.get("citation_judge") else ""
+        rows.append([
+            f"{name}{headline}",
+            _figure(summary, f"citation_recall_{kind}"),
+            _figure(summary, f"citation_precision_{kind}"),
+        ])  # fmt: skip
+    return sorted(rows, key=lambda row: not row[0].endswith("(headline)"))
+
+
 COMPARE_HEAD = ("metric", "old", "new", "delta", "paired Δ [95% CI]", "test", "significant")
 
 
@@ -106,10 +124,12 @@ def _false_kind(failure: dict) -> str:
         return "false abstention"
     if not failure["abstained"] and not failure["correct"]:
         return "false answer"
+    if failure.get("date_correct") is False and not failure["unsupported_examples"]:
+        return "wrong date"
     return "unsupported draft sentences"
 
 
-FAILURE_KINDS = ("false answer", "false abstention", "unsupported draft sentences")
+FAILURE_KINDS = ("false answer", "false abstention", "wrong date", "unsupported draft sentences")
 
 
 def _md_escape(text: str) -> str:
@@ -133,6 +153,11 @@ def render_markdown(summary: dict) -> str:
         lines.append(
             f"| {_md_escape(name)} | " + " | ".join(_figure(figures, k) for k, _ in TABLE_COLUMNS) + " |"
         )
+    judges = _judge_rows(summary)
+    if judges:
+        lines += ["", "Citation recall and precision (ALCE) by each judge, on the same drafts:", ""]
+        lines += ["| " + " | ".join(JUDGE_HEAD) + " |", "|---" * len(JUDGE_HEAD) + "|"]
+        lines += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in judges]
     if summary.get("compare"):
         compared = summary["compare"]
         lines += ["", f"## Against {_md_escape(compared['against'])}", ""]
@@ -211,6 +236,15 @@ def render_html(summary: dict) -> str:
         + "</tr>"
         for name, f in _rows(summary)
     )
+    judges = "".join(
+        "<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in _judge_rows(summary)
+    )
+    if judges:
+        judges = (
+            "<p>Citation recall and precision (ALCE) by each judge, on the same drafts:</p><table><tr>"
+            + "".join(f"<th>{e(h)}</th>" for h in JUDGE_HEAD)
+            + f"</tr>{judges}</table>"
+        )
     compare = ""
     if summary.get("compare"):
         compared = summary["compare"]
@@ -270,6 +304,7 @@ def render_html(summary: dict) -> str:
         f"<h2 class='{passed}'>Gate: {passed}</h2><ul>{failed}</ul>"
         "<p>Each figure with its 95% bootstrap confidence interval [low–high] (questions resampled).</p>"
         f"<table><tr><th>group</th>{head}</tr>{rows}</table>"
+        f"{judges}"
         f"<h2>Per question type</h2>{_svg_chart(summary)}{compare}"
         f"<h2>Failures ({len(summary['failures'])})</h2>{''.join(failures)}</body></html>\n"
     )

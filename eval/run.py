@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
 
 from newsdesk.eval.compare import compare
@@ -51,11 +51,14 @@ def run_evaluation(
     on_result: Callable[[QuestionResult], None] | None = None,
     citation_check: CitationCheck | None = None,
     gold: dict[str, list[tuple[str, str]]] | None = None,
+    yardsticks: Mapping[str, CitationCheck] | None = None,
 ) -> list[QuestionResult]:
     """Ask every question (with its history) and score the answer, its draft and its retrieval.
 
     Citation recall and precision (ALCE) are judged by `citation_check`, by default the pipeline's own
     (its support judge); the heuristic judge's check is the fallback yardstick that can be named.
+    `yardsticks` (judge kind → check) judge the same draft again, each result keeping every judge's counts
+    (`citation_by_judge`), so the report can give the figures by each judge side by side.
     The assistant's engine is wrapped in a DraftRecorder for the run, so the metrics see the draft
     the citation check received. Latency is the time of `ask` alone, the metrics excluded. `gold`
     (see `gold_metadata`) gives each result its gold articles' outlets and years.
@@ -75,6 +78,12 @@ def run_evaluation(
             passages = assistant.retriever.retrieve(answer.retrieval_query or item.question)
         draft = recorder.draft
         citations = citation_score(draft, checker.supports) if draft else None
+        by_judge = {}
+        for kind, check in (yardsticks or {}).items():
+            # The same check as the headline one is not asked twice.
+            score = citations if check is checker or not draft else citation_score(draft, check.supports)
+            if score is not None:
+                by_judge[kind] = {"supported": score.supported, "relevant": score.relevant}
         judged = None
         if judge is not None and draft is not None and not draft.abstained:
             cited = {c.marker: c for c in draft.citations}
@@ -85,6 +94,7 @@ def run_evaluation(
         result = score_answer(
             item, answer, seconds, retrieval_score(passages, item.gold_docs), citations, judged, facts
         )
+        result.citation_by_judge = by_judge
         if on_result is not None:
             on_result(result)
         results.append(result)
@@ -100,18 +110,25 @@ def evaluate(
     citation_check: CitationCheck | None = None,
     store: ArticleStore | None = None,
     baseline: dict | None = None,
+    yardsticks: Mapping[str, CitationCheck] | None = None,
 ) -> dict:
     """The whole evaluation of one set over one or more engines: figures overall, per type, engine,
     gold outlet and gold year, with 95% confidence intervals, every failure, and the release gate's
-    verdict (against `baseline`, an earlier report, too). The CLI and the UI's Evaluation tab share it."""
+    verdict (against `baseline`, an earlier report, too). `yardsticks`: a citation check per judge kind,
+    whose citation recall/precision are reported beside the headline ones (`citation_recall_<kind>`,
+    `citation_precision_<kind>`, the judge names with their versions in `citation_judges`). The CLI and the
+    UI's Evaluation tab share it."""
     gold = gold_metadata(store.article_metadatas(), questions) if store is not None else None
     results = []
     for assistant in assistants:
-        results += run_evaluation(assistant, questions, judge=judge, citation_check=citation_check, gold=gold)
+        results += run_evaluation(
+            assistant, questions, judge=judge, citation_check=citation_check, gold=gold, yardsticks=yardsticks
+        )
     summary = {
         "dataset": dataset,
         "engine": assistants[0].engine.name,
         "citation_judge": (citation_check or assistants[0].checker).judge.name,
+        "citation_judges": {kind: check.judge.name for kind, check in (yardsticks or {}).items()},
         "judge": judge.name if judge else None,
         **aggregate(results),
     }

@@ -7,6 +7,7 @@ import statistics
 from collections.abc import Callable, Sequence
 
 from newsdesk.eval.dataset import EvalQuestion, matches_gold
+from newsdesk.eval.dates import answer_date, parse_expected_date
 from newsdesk.eval.metrics import CitationScore, RetrievalScore
 from newsdesk.eval.uncertainty import confidence_intervals
 from newsdesk.rag.models import Answer
@@ -43,10 +44,17 @@ class QuestionResult(BaseModel):
     relevant_citations: int = 0
     unsupported_examples: list[str] = []
     judge_supported: int | None = None
+    # Every yardstick judge's ALCE counts of the same draft: {"heuristic": {"supported": n, "relevant": m}}.
+    citation_by_judge: dict[str, dict[str, int]] = {}
     problems: list[str] = []
     # The gold articles' outlets and publication years as stored (the breakdowns); "undated" without a date.
     gold_outlets: list[str] = []
     gold_years: list[str] = []
+    # "When" questions with an expected date: the first date the answer gives (ISO, at its precision) and
+    # whether it is the expected one; None for a question without an expected date.
+    expected_date: str | None = None
+    answer_date: str | None = None
+    date_correct: bool | None = None
 
 
 def _normalise(text: str) -> str:
@@ -91,6 +99,13 @@ def score_answer(
         problems.append(f"{len(unsupported)} draft sentence(s) not supported by their citations")
     if citations.relevant < citations.citations:
         problems.append(f"{citations.citations - citations.relevant} irrelevant citation(s)")
+    given_date, date_correct = None, None
+    if item.expected_date is not None:
+        # An abstention or an answer that gives no date is wrong (eval.dates says which date is the answer's).
+        given, date_correct = answer_date(answer, parse_expected_date(item.expected_date))
+        given_date = given.iso() if given else None
+        if not date_correct:
+            problems.append(f"date {given_date or 'not given'}, expected {item.expected_date}")
     if retrieval is not None and retrieval.recall_at_k < 1.0:
         problems.append(f"retrieval found {retrieval.recall_at_k:.0%} of the gold articles")
     return QuestionResult(
@@ -127,6 +142,9 @@ def score_answer(
         problems=problems,
         gold_outlets=sorted({outlet for outlet, _ in gold}),
         gold_years=sorted({year for _, year in gold}),
+        expected_date=item.expected_date,
+        answer_date=given_date,
+        date_correct=date_correct,
     )
 
 
@@ -180,11 +198,28 @@ def figures(results: Sequence[QuestionResult]) -> dict:
         )
         if judged
         else None,
+        **_by_judge(results, sentences, drafted),
         "gold_citation_rate": _rate([r.cites_gold for r in answerable if r.cites_gold is not None]),
+        "date_accuracy": _rate([r.date_correct for r in results if r.date_correct is not None]),
         "draft_sentences": sentences,
         "latency_p50_s": _percentile(seconds, 50),
         "latency_p95_s": _percentile(seconds, 95),
     }
+
+
+def _by_judge(results: Sequence[QuestionResult], sentences: int, drafted: int) -> dict:
+    """`citation_recall_<kind>` and `citation_precision_<kind>` of each judge that judged these results."""
+    kinds = sorted({kind for r in results for kind in r.citation_by_judge})
+    judged = {kind: [r for r in results if kind in r.citation_by_judge] for kind in kinds}
+    figures = {}
+    for kind, rows in judged.items():
+        figures[f"citation_recall_{kind}"] = _share(
+            sum(r.citation_by_judge[kind]["supported"] for r in rows), sum(r.draft_sentences for r in rows)
+        )
+        figures[f"citation_precision_{kind}"] = _share(
+            sum(r.citation_by_judge[kind]["relevant"] for r in rows), sum(r.draft_citations for r in rows)
+        )
+    return figures
 
 
 def _group(results: Sequence[QuestionResult], rows: Sequence[dict]) -> dict:
@@ -209,7 +244,8 @@ def _breakdown(
 def aggregate(results: Sequence[QuestionResult]) -> dict:
     """All results' figures with their confidence intervals, then the same per question type, engine, gold
     article outlet and gold article year ("no gold article" for questions without one), every failure
-    (incorrect, or with a draft sentence the check removed) and every result, answers included."""
+    (incorrect, with a draft sentence the check removed, or with a wrong date) and every result, answers
+    included."""
     rows = [r.model_dump() for r in results]
     none = "no gold article"
     return {
@@ -222,7 +258,9 @@ def aggregate(results: Sequence[QuestionResult]) -> dict:
         "by_outlet": _breakdown(results, rows, lambda r: r.gold_outlets or [none]),
         "by_year": _breakdown(results, rows, lambda r: r.gold_years or [none]),
         "failures": [
-            d for r, d in zip(results, rows, strict=True) if not r.correct or r.unsupported_sentences
+            d
+            for r, d in zip(results, rows, strict=True)
+            if not r.correct or r.unsupported_sentences or r.date_correct is False
         ],
         "results": rows,
     }

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
+
+from newsdesk.settings import JudgeKind
 
 RESAMPLES = 1000
 SEED = 0
@@ -54,7 +56,17 @@ RATIOS: dict[str, tuple[Part, Part]] = {
         lambda r: bool(r.get("cites_gold")),
         lambda r: r["answerable"] and r.get("cites_gold") is not None,
     ),
+    "date_accuracy": (lambda r: bool(r.get("date_correct")), lambda r: r.get("date_correct") is not None),
 }
+for _kind in get_args(JudgeKind):  # the citation figures by each judge, side by side (eval.run yardsticks)
+    RATIOS[f"citation_recall_{_kind}"] = (
+        lambda r, k=_kind: r.get("citation_by_judge", {}).get(k, {}).get("supported", 0),
+        lambda r, k=_kind: r.get("draft_sentences", 0) if k in r.get("citation_by_judge", {}) else 0,
+    )
+    RATIOS[f"citation_precision_{_kind}"] = (
+        lambda r, k=_kind: r.get("citation_by_judge", {}).get(k, {}).get("relevant", 0),
+        lambda r, k=_kind: r.get("draft_citations", 0) if k in r.get("citation_by_judge", {}) else 0,
+    )
 # Per-question right/wrong outcomes: their change is tested with McNemar's exact test.
 BINARY = {
     "correctness": lambda r: bool(r["correct"]),

@@ -648,6 +648,7 @@ def evaluate(
         citation_check=components.citation_check(citation_judge),
         store=components.store,
         baseline=base,
+        yardsticks=components.citation_checks(),
     )
     if baseline is not None:
         summary["gate"]["baseline"] = str(baseline)
@@ -699,6 +700,14 @@ def _print_evaluation(summary: dict) -> None:
         ci = summary.get("ci", {}).get(key)
         if ci:
             out.print(f"  {label} 95% CI [{ci['ci_low']:.2f}, {ci['ci_high']:.2f}]", highlight=False)
+    for kind, name in summary.get("citation_judges", {}).items():  # every judge's citation figures
+        recall, precision = summary.get(f"citation_recall_{kind}"), summary.get(f"citation_precision_{kind}")
+        shown = " / ".join("—" if v is None else f"{v:.2f}" for v in (recall, precision))
+        out.print(f"  citation recall / precision by {name}: {shown}", highlight=False)
+    if summary.get("date_accuracy") is not None:  # only sets with expected dates measure it
+        ci = summary.get("ci", {}).get("date_accuracy")
+        bounds = f" 95% CI [{ci['ci_low']:.2f}, {ci['ci_high']:.2f}]" if ci else ""
+        out.print(f"  date accuracy {summary['date_accuracy']:.2f}{bounds}", highlight=False)
     for metric, row in summary.get("compare", {}).get("overall", {}).items():
         delta = "—" if row["delta"] is None else f"{row['delta']:+.4f}"
         significance = ""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal, assert_never
+from typing import Any, Literal, assert_never, get_args
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from platformdirs import user_cache_path
@@ -155,6 +155,11 @@ class Components:
         if kind is None or kind == self.settings.judge.kind:
             return self.checker
         return CitationCheck(self.store, self.build_judge(kind))
+
+    def citation_checks(self) -> dict[str, CitationCheck]:
+        """A citation check per judge kind, the pipeline's own among them: the evaluation reports the
+        citation metrics by each, side by side, so a change of judge (yardstick) stays visible."""
+        return {kind: self.citation_check(kind) for kind in get_args(JudgeKind)}
 
     @cached_property
     def ingestor(self) -> Ingestor:

@@ -58,6 +58,10 @@ def _stemmer() -> PorterStemmer:
     return PorterStemmer()
 
 
+# Cached: the same few thousand words are stemmed again for every passage sentence of every question (an
+# evaluation of 300 BBC questions stemmed ~2.3 million words in NLTK's pure-Python Porter stemmer); a word's
+# stem never changes, so each is computed once per process.
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     word = word.lower().strip("'’-").removesuffix("'s").removesuffix("’s")
     return _stemmer().stem(_IRREGULAR.get(word, word))

@@ -7,11 +7,16 @@ import json
 from html import escape as html_escape
 from pathlib import Path
 
+from newsdesk.eval.compare import load_report
+from newsdesk.eval.dataset import bundled_dataset, load_dataset
 from newsdesk.eval.report import render_html
 from newsdesk.eval.score import QuestionResult, aggregate
+from newsdesk.rag.judge_onnx import packaged_judge_dir, read_manifest
 
 from tests.fixtures.cli import REPO, run_cli
 from tests.fixtures.scoring import independent_correctness
+
+BASELINE = REPO / "eval" / "baselines" / "sample.json"
 
 
 def test_sample_evaluation_passes_the_gate_and_writes_reports(sample_store: Path, tmp_path: Path) -> None:
@@ -26,11 +31,13 @@ def test_sample_evaluation_passes_the_gate_and_writes_reports(sample_store: Path
     reports = tmp_path / "report"
     result = run_cli(
         "eval", "--store", str(sample_store), "--json", "--report", str(reports),
-        "--compare", str(earlier), "--judge", "extractive", check=False,
+        "--compare", str(earlier), "--judge", "extractive", "--baseline", str(BASELINE), check=False,
     )  # fmt: skip
     summary = json.loads(result.stdout)
     assert result.returncode == 0, summary["gate"]["failed"]
     assert summary["gate"]["passed"]
+    # As in CI: no significant regression against the committed baseline (which shares every question).
+    assert summary["gate"]["baseline"] == str(BASELINE) and summary["gate"]["baseline_regressions"] == []
     assert summary["questions"] >= 20
     assert summary["abstention_accuracy"] >= 0.9
     # The extractive engine quotes the archive verbatim: every draft sentence is supported.
@@ -65,6 +72,19 @@ def test_sample_evaluation_passes_the_gate_and_writes_reports(sample_store: Path
     answers = {r["id"]: r["answer"] for r in summary["results"]}
     dataset = REPO / "eval" / "datasets" / "sample.jsonl"
     assert abs(independent_correctness(dataset, answers) - summary["correctness"]) <= 0.05 + 1e-9
+
+
+def test_ci_gate_holds_the_sample_run_to_the_committed_baseline() -> None:
+    """.ci/run's gate passes --baseline with the committed report of the bundled set, which holds a
+    per-question result for every question of the set (a question added without refreshing it is untested)."""
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    gate_line = next(line for line in ci.splitlines() if line.startswith("newsdesk eval "))
+    assert "--baseline eval/baselines/sample.json" in gate_line
+    baseline = load_report(BASELINE)
+    questions = load_dataset(bundled_dataset())
+    assert sorted(r["id"] for r in baseline["results"]) == sorted(q.id for q in questions)
+    assert baseline["engine"] == "extractive" and baseline["gate"]["passed"]
+    assert {"citation_recall_trained", "citation_recall_heuristic", "date_accuracy"} <= set(baseline)
 
 
 def test_gate_fails_with_exit_code_1_when_answers_miss_expected_facts(
@@ -112,9 +132,23 @@ def test_citation_judge_names_the_heuristic_yardstick_and_the_report_records_it(
     args = ("eval", "--store", store, "--dataset", str(dataset), "--json", "--report", str(reports))
     summary = json.loads(run_cli(*args, "--citation-judge", "heuristic").stdout)
     assert summary["citation_judge"] == "heuristic"
+    # Both judges' figures side by side, each judge named with its version; the headline is the named one's.
+    version = read_manifest(packaged_judge_dir())["version"]
+    assert summary["citation_judges"] == {"trained": f"trained:{version}", "heuristic": "heuristic"}
+    for figure in ("citation_recall", "citation_precision"):
+        assert summary[figure] == summary[f"{figure}_heuristic"] is not None
+        assert summary[f"{figure}_trained"] is not None and f"{figure}_trained" in summary["ci"]
+    assert set(summary["results"][0]["citation_by_judge"]) == {"trained", "heuristic"}
+    trained = json.loads(run_cli(*args[:-2], "--citation-judge", "trained").stdout)
+    assert trained["citation_judge"] == f"trained:{version}"
+    assert trained["citation_recall"] == trained["citation_recall_trained"]
+    assert trained["citation_recall_trained"] == summary["citation_recall_trained"]
+    assert trained["citation_recall_heuristic"] == summary["citation_recall"]
     assert json.loads((reports / "report.json").read_text(encoding="utf-8"))["citation_judge"] == "heuristic"
     assert "citations judged by heuristic" in (reports / "report.md").read_text(encoding="utf-8")
     assert "citations judged by heuristic" in (reports / "report.html").read_text(encoding="utf-8")
+    markdown = (reports / "report.md").read_text(encoding="utf-8")
+    assert "| heuristic (headline) |" in markdown and f"| trained:{version} |" in markdown
     result = run_cli(*args, "--citation-judge", "overlap", check=False)
     assert result.returncode == 2 and "--citation-judge" in result.stderr
 

@@ -15,6 +15,11 @@ def evaluation_markdown(components: Components, engine: EngineName | None) -> st
     path = bundled_dataset()
     assistant = components.assistant(engine)
     summary = evaluate(
-        [assistant], load_dataset(path), str(path), components.settings.gate, store=components.store
+        [assistant],
+        load_dataset(path),
+        str(path),
+        components.settings.gate,
+        store=components.store,
+        yardsticks=components.citation_checks(),
     )
     return render_markdown(summary)
