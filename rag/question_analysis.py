@@ -7,6 +7,7 @@ wh-clause ("and when", ", and which bank ..."). The engines answer each part on 
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 
 from newsdesk.index.language import SharedPipeline
@@ -238,6 +239,9 @@ def _bare_second_part(part: Span, first: Span, first_wh: Token) -> str:
     return _as_question(f"{part.text} did they {verb.lemma_} {rest}")
 
 
+_UNICODE_SPACE = re.compile(r"[^\S\n\r\t ]")  # no-break, thin, figure spaces...
+
+
 class QuestionAnalyzer:
     """Splits a question into its parts, each with the type of answer it asks for and its focus.
 
@@ -256,7 +260,10 @@ class QuestionAnalyzer:
         if not self._pipeline.in_use:
             raise RuntimeError("QuestionAnalyzer.read outside session(): its Docs would be freed at once")
         with self._pipeline.use() as nlp:
-            return list(nlp.pipe(texts))
+            # spaCy reads a no-break space as a token of its own, which cuts "September\xa012" to the date
+            # "September": parsed with plain spaces, the same length, so a span's offsets still point into
+            # the text as written (the engine quotes spans from there).
+            return list(nlp.pipe(_UNICODE_SPACE.sub(" ", text) for text in texts))
 
     def speaker(self, text: str) -> str | None:
         """The named speaker a statement question asks about ("What did Shoigu say" → "Shoigu"); None for

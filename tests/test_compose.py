@@ -211,3 +211,13 @@ def test_which_groups_is_answered_by_a_description_when_no_name_is_given(compone
         assert spans and "Zionist groups" in spans[0]
         # A sentence on a group that does not say which gives no answer.
         assert answer_spans(read(analyzer.read([other])[0]), part, content_terms(question)) == []
+
+
+def test_a_date_written_with_a_no_break_space_is_answered_whole(components) -> None:  # type: ignore[no-untyped-def]
+    """Article 004 writes "on September\xa012": spaCy alone would cut the date to "September"."""
+    answer = components.assistant("extractive").ask("When was the regime of calm announced in Syria?")
+    assert not answer.abstained, answer.answer
+    assert answer.direct_answer and "September\xa012" in answer.direct_answer
+    quotes = {c.marker: c.quote for c in answer.citations}
+    for span, marker in direct_answer_spans(answer.direct_answer):
+        assert span in quotes[marker], (span, marker)

@@ -266,7 +266,8 @@ class ExtractiveEngine(AnswerEngine):
             spans: list[tuple[str, int]] = []
             for i in used:
                 for span in answer_spans(readings[i], choice.part, question_terms)[:_PER_PART]:
-                    text = span.text.strip(" ,;:")
+                    # As the sentence writes it (its Doc was read with plain spaces for no-break ones).
+                    text = candidates[i].text[span.start_char : span.end_char].strip(" ,;:")
                     if text and text not in {s for s, _ in spans}:
                         spans.append((text, marker_of[i]))
             answer_parts.append(
