@@ -193,7 +193,8 @@ def render_markdown(summary: dict) -> str:
 
 
 def _svg_chart(summary: dict) -> str:
-    """Grouped bars, one group per question type: correctness, citation recall, recall@k (0..1)."""
+    """Grouped bars, one group per question type: correctness, citation recall, recall@k (0..1), each with
+    its 95% confidence interval as a whisker."""
     groups = list(summary["by_type"].items())
     bar, gap, height, top, left = 14, 18, 160, 20, 40
     width = left + len(groups) * (len(CHART_METRICS) * bar + gap) + 20
@@ -209,10 +210,21 @@ def _svg_chart(summary: dict) -> str:
         for offset, (metric, colour) in enumerate(CHART_METRICS):
             value = figures.get(metric) or 0.0
             h = value * height
+            ci = (figures.get("ci") or {}).get(metric)
+            shown = f"{value:.3f}" + (f" [{ci['ci_low']:.3f}, {ci['ci_high']:.3f}]" if ci else "")
             parts.append(
                 f'<rect x="{x0 + offset * bar:.1f}" y="{top + height - h:.1f}" width="{bar - 2}" '
-                f'height="{h:.1f}" fill="{colour}"><title>{escape(kind)} {metric} {value:.3f}</title></rect>'
+                f'height="{h:.1f}" fill="{colour}"><title>{escape(kind)} {metric} {shown}</title></rect>'
             )
+            if ci:
+                # The 95% interval as a whisker over the bar: a type with few questions shows how little
+                # its bar says.
+                mid = x0 + offset * bar + (bar - 2) / 2
+                low, high = top + height - ci["ci_low"] * height, top + height - ci["ci_high"] * height
+                parts.append(
+                    f'<line class="ci" x1="{mid:.1f}" y1="{low:.1f}" x2="{mid:.1f}" y2="{high:.1f}" '
+                    'stroke="#222" stroke-width="1"/>'
+                )
         label_x = x0 + len(CHART_METRICS) * bar / 2
         parts.append(
             f'<text x="{label_x:.1f}" y="{top + height + 14}" font-size="10" text-anchor="end" '

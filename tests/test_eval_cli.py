@@ -62,6 +62,15 @@ def test_sample_evaluation_passes_the_gate_and_writes_reports(sample_store: Path
     markdown = (reports / "report.md").read_text(encoding="utf-8")
     html = (reports / "report.html").read_text(encoding="utf-8")
     assert "<svg" in html and "| type: temporal |" in markdown and "correctness" in markdown
+    # The chart's bars carry their intervals: a whisker for each bar that has one (an unanswerable type has
+    # no recall@k).
+    whiskers = sum(
+        1
+        for figures in summary["by_type"].values()
+        for metric in ("correctness", "citation_recall", "recall_at_k")
+        if (figures.get("ci") or {}).get(metric)
+    )
+    assert whiskers >= len(summary["by_type"]) and html.count('<line class="ci"') == whiskers
     for failure in summary["failures"]:
         assert failure["question"] in markdown and f"### {failure['id']}" in markdown
         assert failure["problems"], failure
