@@ -31,8 +31,10 @@ def test_follow_up_is_read_with_the_conversation_and_new_forgets_it(sample_store
     first, follow_up, new, after_new, _quit = turns[1:]
     assert "Sources" in first and "[1]" in first and "003_482dfbd78e828b66.txt" in first
     assert first.count("003_482dfbd78e828b66.txt") == 1  # one source per article, with both quotes
-    # The 003 story's lead once in the answer, once quoted in its source.
-    assert first.count("The defence ministers of allies Iran, Russia and Syria on Thursday") == 2
+    # The answer quotes the 003 story's sentence naming who met; its source card marks the quote.
+    answer, sources = first.split("Sources", 1)
+    assert "Shoigu was also expected to hold separate bilateral meetings" in answer
+    assert "“Shoigu" in sources
     assert "Searched as: Who met in Tehran? and when?" in follow_up
     assert "(the article is undated, so “Thursday” cannot be dated)" in follow_up
     assert "New conversation." in new

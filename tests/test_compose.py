@@ -221,3 +221,10 @@ def test_a_date_written_with_a_no_break_space_is_answered_whole(components) -> N
     quotes = {c.marker: c.quote for c in answer.citations}
     for span, marker in direct_answer_spans(answer.direct_answer):
         assert span in quotes[marker], (span, marker)
+
+
+def test_a_person_two_articles_name_differently_is_listed_once(components) -> None:  # type: ignore[no-untyped-def]
+    """003 says "Fahd Jassem al-Freij", 000 "Fahd al-Freij": one man in the direct answer."""
+    answer = components.assistant("extractive").ask("Who met in Tehran?")
+    assert answer.direct_answer and "Fahd Jassem al-Freij" in answer.direct_answer
+    assert "Fahd al-Freij" not in answer.direct_answer

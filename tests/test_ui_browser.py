@@ -88,9 +88,10 @@ def test_question_answer_source_cards_and_highlighted_quote(page, tmp_path: Path
     assert len(quote) > 20 and any(quote in " ".join(text.split()) for text in articles)
     assert len(first.locator("blockquote").first.inner_text()) > len(quote)  # shown with its neighbours
 
-    # The Tehran answer cites the 003 story twice: its one card holds both quotes.
+    # The Tehran answer cites the 003 story more than once: its one card holds every quote.
     twice = cards.filter(has_text="003_482dfbd78e828b66.txt")
-    expect(twice.locator("mark")).to_have_count(2)
+    expect(twice).to_have_count(1)
+    expect(twice.locator("mark").nth(1)).to_be_attached()
 
     # A marker in the answer opens the card of its article at its quote.
     page.evaluate("document.querySelectorAll('#nd-chat details.nd-card').forEach(card => card.open = false)")

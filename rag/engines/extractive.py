@@ -268,7 +268,7 @@ class ExtractiveEngine(AnswerEngine):
                 for span in answer_spans(readings[i], choice.part, question_terms)[:_PER_PART]:
                     # As the sentence writes it (its Doc was read with plain spaces for no-break ones).
                     text = candidates[i].text[span.start_char : span.end_char].strip(" ,;:")
-                    if text and text not in {s for s, _ in spans}:
+                    if text and not any(_same_name(text, s, choice.part.answer_type) for s, _ in spans):
                         spans.append((text, marker_of[i]))
             answer_parts.append(
                 AnswerPart(
@@ -322,6 +322,15 @@ class ExtractiveEngine(AnswerEngine):
                 ],
             }
         )
+
+
+def _same_name(text: str, listed: str, answer_type: str) -> bool:
+    """Whether a span says what a listed one already says: the same words, or for a person the same first and
+    last name ("Fahd al-Freij" after "Fahd Jassem al-Freij": one man, named by two articles)."""
+    if text == listed:
+        return True
+    words, listed_words = text.split(), listed.split()
+    return answer_type == "person" and (words[0], words[-1]) == (listed_words[0], listed_words[-1])
 
 
 def _join(items: list[str]) -> str:
