@@ -52,6 +52,7 @@ class Components:
 
     settings: Settings
     _engines: dict[str, AnswerEngine] = field(default_factory=dict)
+    _other_checks: dict[str, CitationCheck] = field(default_factory=dict)
     _owner: EmbeddedStoreOwner | None = None
 
     @cached_property
@@ -154,7 +155,11 @@ class Components:
         kind (`newsdesk eval --citation-judge heuristic` names the old heuristic as the yardstick)."""
         if kind is None or kind == self.settings.judge.kind:
             return self.checker
-        return CitationCheck(self.store, self.build_judge(kind))
+        # One per kind: an evaluation asks for the named yardstick and for every judge's side-by-side
+        # figures, and the same check object is what lets it judge each draft once (eval.run).
+        if kind not in self._other_checks:
+            self._other_checks[kind] = CitationCheck(self.store, self.build_judge(kind))
+        return self._other_checks[kind]
 
     def citation_checks(self) -> dict[str, CitationCheck]:
         """A citation check per judge kind, the pipeline's own among them: the evaluation reports the
