@@ -26,8 +26,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "results.md"
+from results_file import write_section  # beside this script: run as one, bench/ is on the path
+
 SECTION = "# Evaluation speed"
 
 
@@ -127,11 +127,7 @@ def main() -> None:
     if profile:
         print(profile)
     if not args.no_write:
-        # Only this section is replaced: the sections after it (other benchmarks) are kept.
-        current = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else ""
-        before, found, rest = current.partition(SECTION)
-        after = rest[rest.find("\n# ") :] if found and "\n# " in rest else ""
-        RESULTS.write_text(before.rstrip() + "\n\n" + markdown + after, encoding="utf-8")
+        write_section(SECTION, markdown)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,10 @@ import time
 from datetime import date
 from pathlib import Path
 
+from results_file import write_section  # beside this script: run as one, bench/ is on the path
+
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
-RESULTS = REPO / "bench" / "results.md"
 SECTION = "# Retrieval latency"
 
 QUESTIONS = [
@@ -193,13 +194,7 @@ def main() -> None:
     markdown = table(result, command.strip())
     print(markdown)
     if not args.no_write:
-        # Only this section is replaced: the sections after it (other benchmarks) are kept.
-        current = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else ""
-        before, found, rest = current.partition(SECTION)
-        after = rest[rest.find("\n# ") :] if found and "\n# " in rest else ""
-        kept = before.rstrip()
-        section = markdown.rstrip() + "\n" + after
-        RESULTS.write_text((kept + "\n\n" if kept else "") + section, encoding="utf-8")
+        write_section(SECTION, markdown)
 
 
 if __name__ == "__main__":
