@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from newsdesk.index.dates import DATE_PATTERN, Period, Precision, read_period
+from newsdesk.index.dates import DATE_PATTERN, PRINTED_MONTH, Period, Precision, read_period
 from newsdesk.rag.models import Answer, Citation
 from newsdesk.rag.relative_days import dated_phrases
 
@@ -34,11 +34,9 @@ EXPECTED_DATE = re.compile(r"(?P<year>\d{4}|-)-(?P<month>\d{2})(?:-(?P<day>\d{2}
 
 _MONTHS = "|".join(name for name in calendar.month_name if name)
 _SAFE_MONTHS = "|".join(name for name in calendar.month_name if name and name not in ("March", "May"))
-_MONTHS_SHORT = "|".join(name for name in calendar.month_abbr if name) + "|Sept"
-_MONTH = rf"(?:{_MONTHS}|(?:{_MONTHS_SHORT})\.?)"
 _YEARLESS = re.compile(
-    rf"\b(?P<dm>\d{{1,2}}\s+{_MONTH})\b(?!,?\s+\d{{4}})"
-    rf"|\b(?P<md>{_MONTH}\s+\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})"
+    rf"\b(?P<dm>\d{{1,2}}\s+{PRINTED_MONTH})\b(?!,?\s+\d{{4}})"
+    rf"|\b(?P<md>{PRINTED_MONTH}\s+\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})"
     # A month alone, capitalised as a month is written ("the September meeting"); "March" and "May" are
     # words too ("a March on Downing Street", "may"), so those only after a word that makes them a time.
     rf"|\b(?:(?P<mod>[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Ff]rom|[Ee]arly|[Ll]ate|mid-|[Ll]ast|[Nn]ext|[Tt]his|[Oo]f)"

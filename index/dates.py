@@ -88,12 +88,14 @@ _VALUE = re.compile(
 # GMT" is a day and a kick-off time, not a date). Month names as printed: capitalised ("September 19, 2016")
 # or, in Reuters' form, any case ("26-FEB-1987"); a lower-case "may 2016" in prose is no dateline.
 _LINE_SPACE = r"[^\S\n]+"
-_PRINTED_MONTH = rf"(?:{'|'.join(name.capitalize() for name in _MONTH_NAMES)})\.?"
+PRINTED_MONTH = rf"(?:{'|'.join(name.capitalize() for name in _MONTH_NAMES)})\.?"
+"""A month name as printed in prose, capitalised, full or abbreviated ("September", "Sept.", "Feb"), without
+groups: the one month pattern that the relative-day reader and the evaluation's date reader build on."""
 
 
 def _printed(name: str) -> str:
     source = _FORMS[name][1].replace(r"\s+", _LINE_SPACE)
-    return source.replace(_MONTH, rf"(?i:{_MONTH})" if name == "reuters" else _PRINTED_MONTH)
+    return source.replace(_MONTH, rf"(?i:{_MONTH})" if name == "reuters" else PRINTED_MONTH)
 
 
 _PRINTED_DAY = re.compile(

@@ -18,13 +18,13 @@ import calendar
 import re
 from datetime import date, timedelta
 
+from newsdesk.index.dates import PRINTED_MONTH
 from newsdesk.rag.models import Answer, AnswerSentence, Citation, DatedPhrase
 
 _WEEKDAYS = {name.lower(): number for number, name in enumerate(calendar.day_name)}
-_MONTH_NAMES = "|".join(name for name in calendar.month_name if name)
 _PHRASE = re.compile(
     rf"\b(?:(?P<mod>last|next|this|on|since|by|until)\s+)?(?P<weekday>{'|'.join(calendar.day_name)})\b"
-    rf"(?!\s*,?\s*(?:\d{{1,2}}\b|(?:{_MONTH_NAMES})\b))"
+    rf"(?!\s*,?\s*(?:\d{{1,2}}\b|(?:{PRINTED_MONTH})\b))"
     r"|\b(?P<day>yesterday|today|tonight|tomorrow)\b"
     r"|\b(?P<week>last|this|next) week\b",
     re.IGNORECASE,

@@ -153,3 +153,19 @@ def test_a_bare_number_is_a_stated_year_only_from_1800_to_2099() -> None:
 )
 def test_the_first_well_formed_day_printed_in_a_text(text: str, day: date | None) -> None:
     assert parse_date(text) == day
+
+
+def test_a_weekday_printed_with_its_date_is_no_relative_day() -> None:
+    # Real Reuters dateline style: the weekday names a calendar date that follows it, full or abbreviated, so
+    # only the bare "on Thursday" of the second sentence is a relative day to resolve.
+    from newsdesk.rag.models import Citation
+    from newsdesk.rag.relative_days import dated_phrases
+
+    quote = (
+        "The ministry said on Monday, Sept. 14, that talks would resume. "
+        "Officials met on Tuesday, March 3 and again on Thursday."
+    )
+    citation = Citation(
+        marker=1, doc_id="d", source="s", published=date(1987, 3, 6), quote=quote, start=0, end=len(quote)
+    )
+    assert [phrase.phrase for phrase in dated_phrases(citation)] == ["on Thursday"]
