@@ -314,16 +314,18 @@ _OWNED = frozenset({"amount", "count"})
 
 
 def party_named(reading: Reading, part: QuestionPart) -> bool:
-    """Whether the sentence names one of the parties the part asks about (its subjects and owners:
-    QuestionPart.parties), by a word that tells them apart ("Green" of "the Green Party"). A place may be
-    named by the article instead: a story is set in it ("BRASILIA - Some 278 people died ...")."""
+    """Whether the sentence gives its figure for one of the parties the part asks about (its subjects and
+    owners: QuestionPart.parties): it names one by a word that tells them apart ("Green" of "the Green
+    Party"); or its article names one and the sentence names no other party of that kind, since a story's
+    sentences refer back to its subject ("Group net profit rose 28 pct" in a story on Henkel, "Some 278
+    people died" in a story datelined BRASILIA)."""
     if not part.parties:
         return True
-    return any(
-        _distinctive(name) & reading.terms
-        or (_PARTY_KIND.get(label) == "place" and _distinctive(name) & reading.article_terms)
-        for name, label in part.parties.items()
-    )
+    if any(_distinctive(name) & reading.terms for name in part.parties):
+        return True
+    kinds = {_PARTY_KIND.get(label) for label in part.parties.values()}
+    others = any(_PARTY_KIND.get(e.label_) in kinds for e in reading.doc.ents)
+    return not others and any(_distinctive(name) & reading.article_terms for name in part.parties)
 
 
 # The asked nouns of a "when" part that ask for a day of the calendar (not "this week").

@@ -118,3 +118,27 @@ def test_a_near_miss_says_which_fact_is_missing_and_cites_what_the_archive_has(c
     assert "does not say: how many Iranian troops are deployed in Syria. It has:" in answer.answer
     assert answer.citations and all(f"[{c.marker}]" in answer.answer for c in answer.citations)
     assert [p.covered for p in answer.parts] == [False]
+
+
+def test_a_figure_of_the_storys_own_party_answers_without_its_name(components) -> None:  # type: ignore[no-untyped-def]
+    """A Reuters story on Raab Karcher gives its profit in a sentence that does not repeat the name: the
+    story's party is the asked one, and no other company is named there, so the figure answers; read
+    without its article, the same sentence does not say whose profit it is."""
+    article = next(
+        " ".join(a["body"].split())
+        for a in json.loads((SHARED_CORPORA / "reuters" / "reuters-003.json").read_text())
+        if str(a["id"]) == "3597"
+    )
+    sentence = _sentence(article, "Operating profit rose to just under")
+    question = "How much operating profit did Raab Karcher make in 1986?"
+    analyzer = components.question_analyzer
+    (part,) = analyzer.parts(question)
+    assert "Raab Karcher" in part.parties
+    with analyzer.session():
+        doc = analyzer.read([sentence])[0]
+        in_its_story = [
+            s.text for s in answer_spans(read(doc, content_terms(article)), part, content_terms(question))
+        ]
+        alone = [s.text for s in answer_spans(read(doc), part, content_terms(question))]
+    assert in_its_story and "120 mln marks" in in_its_story[0]
+    assert alone == []
