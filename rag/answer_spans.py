@@ -4,7 +4,9 @@ part's focus. The extractive engine ranks and composes with these (rag.engines.e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import calendar
+import re
+from dataclasses import dataclass, field
 
 from newsdesk.rag.models import AnswerType, QuestionPart
 from newsdesk.rag.question import content_terms
@@ -34,10 +36,11 @@ class Reading:
 
     doc: Doc
     terms: set[str]
+    article_terms: set[str] = field(default_factory=set)  # of what was retrieved of its article
 
 
-def read(doc: Doc) -> Reading:
-    return Reading(doc, content_terms(doc.text))
+def read(doc: Doc, article_terms: set[str] | None = None) -> Reading:
+    return Reading(doc, content_terms(doc.text), article_terms or set())
 
 
 def _new_to(span: Span, question_terms: set[str]) -> bool:
@@ -77,6 +80,15 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
     name, nearest the part's focus first; a reason clause; the quoted words of the asked-for speaker."""
     doc = reading.doc
     kind = part.answer_type
+    if kind in _OWNED and not party_named(reading, part):
+        # "How many cases were reported in Germany" is not answered by the UK's 922 cases, nor "How much
+        # did the Green Party receive" by a sentence on other parties' donors: the figure or date of the
+        # party asked about is given in a sentence that names it.
+        return []
+    if kind == "amount" and part.thing and not content_terms(part.thing) & reading.terms:
+        # "How much did Labour's new election headquarters cost?" is not answered by what its campaign cost:
+        # the thing whose cost is asked is named where its cost is given.
+        return []
     if kind in _LABELS:
         spans = _entities(reading, kind, question_terms)
         if kind == "person":
@@ -107,9 +119,25 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
                     if t.i != chunk.root.i
                 )
             ]
-        if kind == "amount" and part.predicate in MONEY_VERBS:
-            # "How much did X pay" asks for a sum: "four radio stations" is no answer.
+        if kind == "amount" and (part.money or part.predicate in MONEY_VERBS):
+            # "How much did X pay", "what was the cost" ask for a sum: "four radio stations" or "70%" is no
+            # answer.
             spans = [e for e in spans if e.label_ == "MONEY" or _currency(e)]
+        if kind == "amount" and part.asked:
+            # "What was the index reading" is not answered by "a survey of 5,000 households": a bare number
+            # that counts something the question does not name is a count of that, not the asked amount.
+            spans = [
+                e
+                for e in spans
+                if not (
+                    e.label_ == "CARDINAL"
+                    and e.root.dep_ == "nummod"
+                    and e.root.head.pos_ == "NOUN"
+                    and not content_terms(e.root.head.text) & question_terms
+                    and e.root.head.lower_ not in _UNITS
+                    and not _currency(e)
+                )
+            ]
         if kind == "amount":
             # A figure with a unit ("36 dlrs", "7.6 pct") before a bare number.
             spans.sort(key=lambda e: e.label_ == "CARDINAL")
@@ -117,8 +145,14 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
         if kind == "date":
             # "a two-day trip" says how long, not when: a date that only describes a noun is left out.
             spans = [_with_preposition(e) for e in spans if e.root.dep_ not in {"amod", "compound"}]
+            if part.asked in _CALENDAR_NOUNS:
+                # "On what date" asks for a day of the calendar: "this week" or "recently" is no answer.
+                spans = [e for e in spans if _calendar(e)]
         if kind in {"amount", "count"}:
             spans = [_with_unit(e) for e in spans if not _another_partys(e, part, question_terms)]
+        if kind == "count" and part.asked in _TALLY_NOUNS:
+            # "What was the vote tally" asks for a tally, "voted 25 to 10", "won 3-1": no single count.
+            return [e for e in spans if _tally(e)]
         if kind == "count" and part.focus:
             # A count counts what the question counts: "how many troops" is not answered by "two sides".
             counted = content_terms(part.focus[-1])
@@ -267,7 +301,73 @@ def asked_people(names: list[Span], part: QuestionPart) -> tuple[list[Span], boo
     ]
     if asked:
         return asked, True
+    if part.role and not part.predicate:
+        # "Who is Tracor's chief executive", "the name of Arash Sigarchi's lawyer": only the role's holder
+        # answers; someone else acting in the sentence ("Curt Hopkins said Mr Sigarchi's sentence ...") is
+        # no lawyer.
+        return [], False
     return [n for n in names if _actor(n)], False
+
+
+# The types whose answer is a fact of the party asked about (its figure, its date): answer_spans.
+_OWNED = frozenset({"amount", "count"})
+
+
+def party_named(reading: Reading, part: QuestionPart) -> bool:
+    """Whether the sentence gives its figure for one of the parties the part asks about (its subjects and
+    owners: QuestionPart.parties): it names one by a word that tells them apart ("Green" of "the Green
+    Party"); or its article names one and the sentence names no other party of that kind, since a story's
+    sentences refer back to its subject ("Group net profit rose 28 pct" in a story on Henkel, "Some 278
+    people died" in a story datelined BRASILIA)."""
+    if not part.parties:
+        return True
+    if any(_distinctive(name) & reading.terms for name in part.parties):
+        return True
+    kinds = {_PARTY_KIND.get(label) for label in part.parties.values()}
+    others = any(_PARTY_KIND.get(e.label_) in kinds for e in reading.doc.ents)
+    return not others and any(_distinctive(name) & reading.article_terms for name in part.parties)
+
+
+# The asked nouns of a "when" part that ask for a day of the calendar (not "this week").
+_CALENDAR_NOUNS = frozenset({"date", "day"})
+_MONTHS = frozenset(
+    name.lower()
+    for name in [*calendar.month_name, *calendar.month_abbr, *calendar.day_name, *calendar.day_abbr]
+    if name
+)
+
+
+def _calendar(span: Span) -> bool:
+    """Whether a date names a day, month or year: a number, a month or a weekday ("11 December",
+    "Thursday", "1994"), not "this week" or "recently"."""
+    return any(t.like_num or t.lower_.rstrip(".") in _MONTHS for t in span)
+
+
+# The asked nouns of a count part that ask for a tally ("the vote tally", "the score").
+_TALLY_NOUNS = frozenset({"tally", "score", "margin"})
+
+
+def _tally(span: Span) -> bool:
+    """Whether a number is part of a tally: two figures joined by "to" or a dash ("voted 1314 to 25", "won
+    3-1"), whatever entity spaCy made of each."""
+    doc = span.doc
+    if re.fullmatch(r"\d+\s*[-–]\s*\d+", span.text.strip()):
+        return True
+    for i in range(max(0, span.start - 2), min(len(doc) - 2, span.end)):
+        first, join, second = doc[i], doc[i + 1], doc[i + 2]
+        if (
+            first.text[:1].isdigit()
+            and join.lower_ in {"to", "-", "–"}
+            and second.text[:1].isdigit()
+            and span.start <= max(i, i + 2)
+            and min(i, i + 2) < span.end
+        ):
+            return True
+    return False
+
+
+# Units a bare number measures in ("43 pct", "96 percent", "150,000 tonnes"): the number is the amount.
+_UNITS = frozenset("pct percent cent points point cents tonnes tons barrels ounces kilos pounds".split())
 
 
 # Currency words the small pipeline leaves outside a MONEY entity ("36 dlrs", "pounds 5m", "500 mln stg").

@@ -131,6 +131,20 @@ class QuestionPart(BaseModel):
         default=None,
         description="The role a person or organisation part asks for, e.g. 'minister' for 'Which minister'.",
     )
+    asked: str | None = Field(
+        default=None,
+        description="The lemma of the noun the part asks about, any type: 'date' for 'On what date', 'cost' "
+        "for 'What was the cost', 'tally' for 'What was the vote tally'.",
+    )
+    thing: str | None = Field(
+        default=None,
+        description="A money part's subject when it is a thing, not a party: 'headquarters' for 'How much "
+        "did Labour's new election headquarters cost?'.",
+    )
+    money: bool = Field(
+        default=False,
+        description="An amount part that asks for a sum of money ('How much did X pay', 'what did it cost').",
+    )
 
 
 class AnswerPart(BaseModel):

@@ -23,7 +23,9 @@ _NOUN_TYPES: dict[str, AnswerType] = {
     **dict.fromkeys(
         "minister official spokesman spokeswoman commissioner president chairman executive leader man woman "
         "person people member director chief head representative analyst envoy general diplomat secretary "
-        "governor premier king prince candidate player climber founder owner".split(),
+        "governor premier king prince candidate player climber founder owner lawyer attorney coach manager "
+        "captain editor author writer scorer singer actor actress presenter host boss economist winner "
+        "negotiator".split(),
         "person",
     ),
     **dict.fromkeys(
@@ -41,13 +43,19 @@ _NOUN_TYPES: dict[str, AnswerType] = {
     **dict.fromkeys(
         "price amount cost sum figure rate profit profits revenue revenues loss losses income earnings "
         "stake share value level deficit surplus budget reserves reserve output debt dividend salary "
-        "tariff tariffs payment payments total growth pace".split(),
+        "tariff tariffs payment payments total growth pace reading index rating fee fine prize wage "
+        "compensation donation valuation turnover".split(),
         "amount",
     ),
-    **dict.fromkeys("number".split(), "count"),
+    # A tally or score is a count of its own kind: "voted 25 to 10", "won 3-1" (answer_spans._tally).
+    **dict.fromkeys("number tally score margin".split(), "count"),
     **dict.fromkeys("reason cause motive".split(), "reason"),
     **dict.fromkeys("newspaper paper outlet broadcaster channel magazine television radio".split(), "outlet"),
 }
+# The asked nouns that are sums of money: "what was the cost" is not answered by "70%" or "three parties".
+MONEY_NOUNS = frozenset("price cost fee fine salary wage payment prize bill donation compensation".split())
+# The nouns that ask for a name: "the name of X's lawyer" asks for the lawyer.
+_NAME_NOUNS = frozenset({"name", "identity"})
 # The nouns that name a person by their role ("the secretary of the council, Ali Shamkhani").
 PERSON_ROLES = frozenset(noun for noun, kind in _NOUN_TYPES.items() if kind == "person")
 # Verbs whose object is a sum: "what did X earn / pay / offer".
@@ -105,15 +113,26 @@ def _asked_noun(wh: Token, clause: Span) -> Token | None:
         run.append(token)
     nouns = [t for t in run if t.pos_ == "NOUN"]
     if nouns:
-        return nouns[-1]
+        return _named(nouns[-1])
     for chunk in clause.noun_chunks:
         if chunk.start <= wh.i < chunk.end and chunk.root.i != wh.i:
-            return chunk.root
+            return _named(chunk.root)
     head = wh.head
     if head.lemma_ == "be":
         subjects = [t for t in head.children if t.dep_ in {"nsubj", "attr"} and t.i != wh.i]
-        return subjects[0] if subjects else None
+        return _named(subjects[0]) if subjects else None
     return None
+
+
+def _named(noun: Token) -> Token:
+    """The noun whose name is asked: "the name of Arash Sigarchi's lawyer" asks for the lawyer."""
+    if noun.lemma_.lower() in _NAME_NOUNS:
+        for prep in noun.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                objects = [t for t in prep.children if t.dep_ == "pobj" and t.pos_ in {"NOUN", "PROPN"}]
+                if objects:
+                    return objects[0]
+    return noun
 
 
 def _focus(clause: Span, answer_type: AnswerType) -> list[str]:
@@ -147,6 +166,16 @@ def _predicate(clause: Span) -> str | None:
         for t in clause
         if t.pos_ == "VERB" and t.dep_ in {"ROOT", "conj", "ccomp"} and t.lemma_ not in {"do", "be", "have"}
     ]
+    if not verbs:
+        # The small pipeline tags a money verb after a long subject as a noun ("How much did Labour's new
+        # election headquarters cost?", "would the plan ... cost to run"): one that follows the auxiliary
+        # with no verb of its own is the verb.
+        auxiliaries = [t.i for t in clause if t.tag_ == "MD" or t.lemma_ == "do"]
+        verbs = [
+            t.lemma_.lower()
+            for t in clause
+            if t.pos_ == "NOUN" and t.lower_ in MONEY_VERBS and auxiliaries and auxiliaries[0] < t.i
+        ]
     return verbs[0] if verbs else None
 
 
@@ -158,13 +187,78 @@ def _parties(clause: Span) -> dict[str, str]:
         head = entity.root
         while head.dep_ in {"compound", "conj", "appos"} and head.head.i != head.i:
             head = head.head
-        if entity.label_ in {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"} and head.dep_ in {
-            "nsubj",
-            "nsubjpass",
-            "poss",
-        }:
+        if entity.label_ in {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"} and (
+            head.dep_ in {"nsubj", "nsubjpass"} or (head.dep_ == "poss" and _owns_asked(head))
+        ):
             parties[entity.text.removesuffix("'s").removesuffix("’s")] = entity.label_
+        elif entity.label_ in {"GPE", "LOC"} and _where_asked(head):
+            # "How many cases were reported in Germany": the count asked is Germany's, not the UK's.
+            parties[entity.text] = entity.label_
+    covered = {i for entity in clause.ents for i in range(entity.start, entity.end)}
+    for token in clause:
+        # A subject or owner the small pipeline does not tag ("is Sirius paying Howard Stern").
+        if (
+            token.pos_ == "PROPN"
+            and token.i not in covered
+            and (token.dep_ in {"nsubj", "nsubjpass"} or (token.dep_ == "poss" and _owns_asked(token)))
+        ):
+            name = clause.doc[token.left_edge.i : token.i + 1]
+            if all(t.pos_ == "PROPN" or t.dep_ == "compound" for t in name):
+                parties[name.text] = "ORG"
     return parties
+
+
+def _owns_asked(owner: Token) -> bool:
+    """Whether a possessor owns what the part asks about: the subject or object of its verb ("Japan's
+    budget", "Olympiakos' goal"), not a noun in a phrase on the side ("according to Intel's Jeff
+    Ravencraft")."""
+    owned = owner.head
+    while owned.dep_ in {"compound", "appos", "conj"} and owned.head.i != owned.i:
+        owned = owned.head
+    return owned.dep_ in {"nsubj", "nsubjpass", "dobj", "attr", "ROOT"}
+
+
+_NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART"})
+
+
+def _costed_thing(clause: Span, predicate: str | None) -> str | None:
+    """The thing whose cost a money part asks ("How much did Labour's new election headquarters cost?" →
+    "headquarters", "How much would the plan ... cost to run?" → "plan"): the common noun heading the
+    subject of the money verb, when it is neither named (a proper noun: "the Live Aid concerts") nor a
+    party by its kind ("the company", "the minister")."""
+    if predicate not in MONEY_VERBS:
+        return None
+    verb = next((t for t in clause if t.lemma_.lower() == predicate), None)
+    if verb is None:
+        return None
+    if verb.pos_ in {"VERB", "AUX"}:
+        subjects = [t for t in verb.children if t.dep_ in {"nsubj", "nsubjpass"}]
+        subject = subjects[0] if subjects else None
+    else:
+        # A money verb the small pipeline tagged as a noun (_predicate): the subject is the noun phrase
+        # before it, the clause's root when that is a noun ("the plan ... cost"), else its last noun.
+        before = [t for t in clause if t.i < verb.i and t.pos_ == "NOUN"]
+        root = clause.root
+        subject = root if root.pos_ == "NOUN" and root.i < verb.i else (before[-1] if before else None)
+    if subject is None or subject.pos_ != "NOUN":
+        return None
+    # Its words without the owner ("Labour's"): none a name or part of one ("the Live Aid concerts").
+    words = [subject, *(t for c in subject.children if c.dep_ != "poss" for t in c.subtree)]
+    if any(t.pos_ == "PROPN" or t.ent_type_ in _NAME_LABELS for t in words):
+        return None
+    lemma = subject.lemma_.lower()
+    return None if _NOUN_TYPES.get(lemma) in {"person", "organisation"} else lemma
+
+
+def _where_asked(token: Token) -> bool:
+    """Whether a place is the scope of the asked verb: the object of "in" on the clause's verb ("were
+    reported in Germany"), not a place inside a noun phrase ("fraud in EU funds")."""
+    preposition = token.head
+    return (
+        token.dep_ == "pobj"
+        and preposition.lower_ in {"in", "within"}
+        and preposition.head.pos_ in {"VERB", "AUX"}
+    )
 
 
 def _role(wh: Token, clause: Span, answer_type: AnswerType) -> str | None:
@@ -173,7 +267,13 @@ def _role(wh: Token, clause: Span, answer_type: AnswerType) -> str | None:
     if answer_type not in {"person", "organisation"}:
         return None
     noun = _asked_noun(wh, clause)
-    return noun.lemma_.lower() if noun is not None and noun.pos_ == "NOUN" else None
+    if noun is None or noun.pos_ != "NOUN":
+        return None
+    doc = noun.doc
+    if not noun.whitespace_ and noun.i + 2 < len(doc) and doc[noun.i + 1].text == "-":
+        # A hyphenated noun the tokenizer splits: "co-ordinator" is asked, not "co".
+        return f"{noun.lower_}-{doc[noun.i + 2].lower_}"
+    return noun.lemma_.lower()
 
 
 def _clauses(doc: Doc) -> list[tuple[Token, Span]]:
@@ -307,6 +407,11 @@ class QuestionAnalyzer:
                 counted = _asked_noun(wh, span)
                 if counted is not None:
                     focus = [*focus, counted.text]
+            asked = _asked_noun(wh, span) if wh.lower_ in {"what", "which"} else None
+            asked_lemma = None
+            if asked is not None and (asked.pos_ == "NOUN" or asked.lower_ in _NOUN_TYPES):
+                # "reading" of "the index reading" is tagged a verb; the lexicon knows it as a noun.
+                asked_lemma = asked.lemma_.lower() if asked.pos_ == "NOUN" else asked.lower_
             parts.append(
                 QuestionPart(
                     text=text,
@@ -315,6 +420,10 @@ class QuestionAnalyzer:
                     predicate=predicate,
                     parties=parties,
                     role=_role(wh, span, answer_type),
+                    asked=asked_lemma,
+                    money=answer_type == "amount"
+                    and (predicate in MONEY_VERBS or asked_lemma in MONEY_NOUNS),
+                    thing=_costed_thing(span, predicate) if answer_type == "amount" else None,
                 )
             )
         return parts

@@ -108,9 +108,12 @@ class ExtractiveEngine(AnswerEngine):
     ) -> tuple[list[QuestionPart], list[CandidateSentence], list[Reading], list[list[PartFeatures]]]:
         parts = self._analyzer.parts(question)
         candidates = candidate_sentences(passages)
-        readings = [read(doc) for doc in self._analyzer.read([c.text for c in candidates])]
         question_terms = content_terms(question)
         article_terms = {c.article: content_terms(c.article) for c in candidates}
+        readings = [
+            read(doc, article_terms[c.article])
+            for doc, c in zip(self._analyzer.read([c.text for c in candidates]), candidates, strict=True)
+        ]
         table = []
         for part in parts:
             text = question if len(parts) == 1 else part.text
@@ -311,6 +314,12 @@ class ExtractiveEngine(AnswerEngine):
         asked = parts[0]
         speaker = focus_names(asked)[0] if asked.answer_type == "statement" and focus_names(asked) else None
         what = f"what {speaker} said" if speaker else MISSING_WORD.get(asked.answer_type, "this")
+        if not speaker and len(parts) == 1 and asked.answer_type in MISSING_WORD:
+            # The asked fact in the question's words: "how many cases of fraud in EU funds were reported in
+            # Germany in 2003", not a bare "how many" beside sentences on the UK's cases.
+            words = asked.text.strip().rstrip("?").strip()
+            if words.split() and words.split()[0].isalpha():
+                what = words[:1].lower() + words[1:]
         quoted = "; ".join(f'"{" ".join(c.quote.split())}" [{c.marker}]' for c in citations)
         reason = f"{what}. It has: {quoted}"
         answer = abstained_answer(question, reason, self.name)
