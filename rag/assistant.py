@@ -173,6 +173,9 @@ class Assistant:
             # the earlier question it would pick the sentence that answered that again.
             earlier = anchor_terms(followup.earlier).values()
             prepared.focus = " ".join([question, *earlier])
+            if followup.reasked:
+                # "And Mirza?" re-asked as "Who did Mirza beat ...?": the fragment alone asks nothing.
+                prepared.focus = followup.question
         if not evidence.passages:
             # The gate closed (or nothing was found): the same rule says why.
             reason = unanswerable_reason(query, evidence.considered)
