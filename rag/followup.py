@@ -91,6 +91,8 @@ class Standalone:
     # True when the follow-up was an ellipsis ("And Mirza?") and `question` is the earlier question re-asked
     # with its new constraint: that is the question the engine answers, not the fragment as typed.
     reasked: bool = False
+    # False when a pronoun in it was left unresolved ("which of them"): it still leans on `earlier`.
+    complete: bool = True
 
     @property
     def query(self) -> str:
@@ -335,6 +337,16 @@ class ReferenceResolver:
                 # defence ministry statement"), where "Shoigu's ministry" is found in none.
                 name = _affiliation(entity) or name
             named.add(name)
+            # "their coach" of a country or a national side is "the New Zealand coach", as reports write it
+            # ("New Zealand coach Graham Henry said"), not "New Zealand's coach".
+            national = form == "{owner}" and kinds == _BODY and entity.label_ in ("GPE", "NORP")
+            if (
+                national
+                and end < len(doc)
+                and doc[end].pos_ == "NOUN"
+                and doc[end].lower_ not in _INSTITUTIONS
+            ):
+                form = "the {name}"
             replacements[start] = (end, form.format(name=name, owner=_possessive(name), when=_when(name)))
         if not replacements:
             return Resolution(question, complete=complete)
@@ -469,10 +481,11 @@ def make_standalone(question: str, history: Sequence[Turn], resolver: ReferenceR
     resolution = resolver.resolution(question, history) if resolver else Resolution(question)
     resolved = resolution.question
     if len(question.split()) <= _SHORT:
-        return Standalone(resolved, earlier=previous)  # too short to say what it asks about
+        # too short to say what it asks about
+        return Standalone(resolved, earlier=previous, complete=resolution.complete)
     # Once resolved, only a pronoun nothing stood for ("which of them") still needs the earlier question;
     # and a follow-up that names nothing ("How much will the musical cost?", "the survey", "the Spanish
     # teenager") is about what the earlier question named.
     leans = _REFERS_BACK.search(question) if resolved == question else not resolution.complete
     leans = leans or not _NAMED.search(resolved)
-    return Standalone(resolved, earlier=previous if leans else "")
+    return Standalone(resolved, earlier=previous if leans else "", complete=resolution.complete)
