@@ -50,6 +50,10 @@ _NOUN_KINDS = {
     **dict.fromkeys(
         ("company", "firm", "group", "bank", "party", "agency", "organisation", "organization"), ("ORG",)
     ),
+    **dict.fromkeys(
+        ("carmaker", "studio", "airline", "retailer", "broadcaster", "insurer", "lender", "manufacturer"),
+        ("ORG",),
+    ),
     **dict.fromkeys(("country", "nation", "city", "town"), ("GPE",)),
 }
 _OWNED_BY_COUNTRY = frozenset({"government", "army", "military", "parliament", "economy", "navy"})
@@ -66,6 +70,7 @@ _MAY_REFER = re.compile(
             _REFERS_BACK.pattern,
             rf"\bthe ({'|'.join(sorted(_NOUN_KINDS.keys() | _OWNED_BY_COUNTRY))})\b",
             rf"\bthat ({'|'.join(sorted(_DATE_NOUNS))})\b",
+            r"\bthe \w+",  # a definite description: "the minister", "the manager"
         )
     ),
     re.I,
@@ -168,6 +173,31 @@ def _answered_title(doc: Doc) -> Span | None:
     while start > 0 and doc[start - 1].pos_ == "PROPN" and not doc[start - 1].ent_type_:
         start -= 1
     return doc[start : root.i + 1]
+
+
+_TITLED = "titled:"  # the form of a definite description a person's title may resolve ("the manager")
+
+
+def _title_words(person: Span) -> set[str]:
+    """The words of a person's title as the text gives it: "Everton manager David Moyes", "Striker James
+    Beattie", "Graham Henry, the New Zealand coach", "the coach, Graham Henry"."""
+    words = {token.lemma_.lower() for token in person}
+    words |= {token.lemma_.lower() for token in person.root.subtree if token.i < person.start}
+    for appositive in (child for child in person.root.children if child.dep_ == "appos"):
+        words |= {token.lemma_.lower() for token in appositive.subtree}
+    if person.root.dep_ == "appos":
+        words |= {token.lemma_.lower() for token in person.root.head.subtree if token.i < person.start}
+    return words
+
+
+def _titled(context: list[Doc], title: str) -> Span | None:
+    """The person the latest earlier text that has one gives this title ("the minister" after "Russia's
+    Defence Minister Sergei Shoigu"), or None: a definite description is not guessed from salience."""
+    for doc in context:
+        for entity in doc.ents:
+            if entity.label_ == "PERSON" and entity.root.pos_ == "PROPN" and title in _title_words(entity):
+                return entity
+    return None
 
 
 def _affiliation(person: Span) -> str | None:
@@ -324,6 +354,13 @@ class ReferenceResolver:
         for start, end, kinds, form in self._references(doc):
             if any(_fits(entity, kinds) and entity.end <= start for entity in doc.ents):
                 continue  # the question itself names what it refers to ("Iran said its army ...")
+            if form.startswith(_TITLED):
+                entity = _titled(context, form.removeprefix(_TITLED))
+                if entity is not None and _entity_text(entity).lower() not in question.lower():
+                    name = _entity_text(entity)
+                    named.add(name)
+                    replacements[start] = (end, name)
+                continue
             entity = self._referent(context, kinds, doc[start].lower_)
             name = _entity_text(entity) if entity is not None else None
             if name is not None and name in named:
@@ -427,6 +464,9 @@ class ReferenceResolver:
                 noun = doc[token.i + 1]
                 if noun.lower_ in _NOUN_KINDS and lowered == "the":
                     yield token.i, token.i + 2, _NOUN_KINDS[noun.lower_], "{name}"
+                elif lowered == "the" and noun.pos_ == "NOUN" and noun.lower_ not in _OWNED_BY_COUNTRY:
+                    # "the minister", "the manager": the earlier person whose title that is, if any
+                    yield token.i, token.i + 2, _PERSON, _TITLED + noun.lemma_.lower()
                 elif noun.lower_ in _OWNED_BY_COUNTRY and lowered == "the":
                     yield token.i, token.i + 1, ("GPE",), "{owner}"
                 elif noun.lower_ in _DATE_NOUNS and lowered == "that":

@@ -108,6 +108,40 @@ def test_a_pronoun_stands_for_the_most_salient_name(resolver, follow_up, history
     assert make_standalone(follow_up, history, resolver).question == standalone
 
 
+@pytest.mark.parametrize(
+    ("follow_up", "history", "standalone"),
+    [
+        # "the manager" is the person the earlier turn titles so, not the answer's striker
+        (
+            "What did the manager say about the dismissal?",
+            [
+                (
+                    "Who did Everton manager David Moyes say he would discipline?",
+                    "Striker James Beattie, for his headbutt on Chelsea defender William Gallas. [1]",
+                )
+            ],
+            "What did David Moyes say about the dismissal?",
+        ),
+        # "the carmaker" is the organisation of the previous question
+        (
+            "Who is the carmaker's chief executive?",
+            [("How many cars did BMW sell in Asia last year?", "Nearly 95,000, up 2.6% on 2003. [1]")],
+            "Who is BMW's chief executive?",
+        ),
+        # a title nobody carries is not guessed
+        (
+            "Who presented the director with the award?",
+            [("Which film won best film?", "Vera Drake, Mike Leigh's 1950s drama. [1]")],
+            "Who presented the director with the award?",
+        ),
+    ],
+)
+def test_a_definite_description_is_the_earlier_name_it_describes(
+    resolver, follow_up, history, standalone
+) -> None:  # type: ignore[no-untyped-def]
+    assert make_standalone(follow_up, history, resolver).question == standalone
+
+
 def test_them_after_an_answer_about_a_thing_is_that_thing(resolver) -> None:  # type: ignore[no-untyped-def]
     earlier = "How many mobile phones go out of use in the UK every year?"
     answer = (
