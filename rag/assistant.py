@@ -171,8 +171,15 @@ class Assistant:
             # the evidence the standalone search found. A name put in the question pulls the engine to
             # sentences naming it, while the answer often says "he" or "the government"; and with all of
             # the earlier question it would pick the sentence that answered that again.
-            earlier = anchor_terms(followup.earlier).values()
+            # Once its references are resolved, the follow-up is about them, not about the earlier question's
+            # names: "Did he apologise?" after Moyes named Beattie must not pull the engine to Moyes.
+            resolved = followup.question != question and followup.complete
+            leaning = "" if resolved else followup.earlier
+            earlier = anchor_terms(leaning).values()
             prepared.focus = " ".join([question, *earlier])
+            if followup.reasked:
+                # "And Mirza?" re-asked as "Who did Mirza beat ...?": the fragment alone asks nothing.
+                prepared.focus = followup.question
         if not evidence.passages:
             # The gate closed (or nothing was found): the same rule says why.
             reason = unanswerable_reason(query, evidence.considered)
