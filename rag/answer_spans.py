@@ -273,8 +273,15 @@ def _role_holder(name: Span, role: str) -> bool:
     around += [t for t in name.root.head.children if name.root.dep_ == "appos"] + (
         [name.root.head] if name.root.dep_ == "appos" else []
     )
+    if head.head.lemma_ in _COPULAS and head.dep_ in {"nsubj", "attr"}:
+        # The role stated of the name by a copula, either way round: "Godzilla star Jean Reno was France's
+        # second best-paid actor", "Its author is Eve Ensler".
+        around += [t for t in head.head.children if t.dep_ in {"nsubj", "attr"} and t.i != head.i]
     outside = [t for t in around if not name.start <= t.i < name.end]
     return any(t.pos_ in {"NOUN", "PROPN"} and content_terms(t.text) & wanted for t in outside)
+
+
+_COPULAS = frozenset({"be", "become", "remain"})
 
 
 def _actor(name: Span) -> bool:

@@ -142,3 +142,10 @@ def test_a_figure_of_the_storys_own_party_answers_without_its_name(components) -
         alone = [s.text for s in answer_spans(read(doc), part, content_terms(question))]
     assert in_its_story and "120 mln marks" in in_its_story[0]
     assert alone == []
+
+
+def test_a_role_stated_by_a_copula_is_held(components) -> None:  # type: ignore[no-untyped-def]
+    """A role question without a verb takes only the role's holders, and "X was France's second best-paid
+    actor" states the role as surely as an apposition does."""
+    sentence = _bbc("entertainment/045.txt", "Jean Reno was")
+    assert _spans(components, "Who was France's second best-paid actor in 2004?", sentence) == ["Jean Reno"]
