@@ -30,9 +30,11 @@ THRESHOLDS = {
     "recall_at_k": (_default("min_recall_at_k"), True),
 }
 # Which figures meet their threshold today (README, "Results of the extractive engine"): all but
-# correctness, 0.79 against 0.8 (the follow-up questions fail), so the gate fails and `eval` exits 1.
+# correctness (0.71 against 0.8) and abstention accuracy (0.87 against 0.9: two follow-ups it answered
+# wrongly, "Who wrote it?" and "What is he nicknamed?", it now declines, quoting the sentence that holds the
+# answer), so the gate fails and `eval` exits 1.
 # A change that moves a figure across its threshold fails here: update this with the README.
-EXPECTED_TO_PASS = {metric: metric != "correctness" for metric in THRESHOLDS}
+EXPECTED_TO_PASS = {metric: metric not in {"correctness", "abstention_accuracy"} for metric in THRESHOLDS}
 
 
 def test_bbc_set_on_gold_articles_and_distractors(tmp_path: Path) -> None:
