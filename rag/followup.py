@@ -175,6 +175,29 @@ def _answered_title(doc: Doc) -> Span | None:
     return doc[start : root.i + 1]
 
 
+def _named_answer(answer: Doc, question: Doc) -> Span | None:
+    """The name an answer gives for the noun its question asked about ("Which play did Uganda's authorities
+    ban?" - "... have banned the play The Vagina Monologues."): the entity right after that noun or in
+    apposition to it. What "it" means next is what was asked and answered, not the first name of the answer
+    ("Uganda")."""
+    asked = {
+        token.head.lemma_.lower()
+        for token in question
+        if token.lower_ in ("which", "what") and token.dep_ == "det" and token.head.pos_ == "NOUN"
+    }
+    if not asked:
+        return None
+    for entity in answer.ents:
+        before = answer[entity.start - 1] if entity.start > 0 else None
+        if entity.start > 1 and before is not None and before.pos_ == "DET" and before.ent_type_:
+            before = answer[entity.start - 2]  # "the play The Vagina Monologues": the entity has its "The"
+        if before is not None and before.lemma_.lower() in asked:
+            return entity
+        if entity.root.dep_ == "appos" and entity.root.head.lemma_.lower() in asked:
+            return entity
+    return None
+
+
 _TITLED = "titled:"  # the form of a definite description a person's title may resolve ("the manager")
 
 
@@ -424,6 +447,9 @@ class ReferenceResolver:
                 title = _answered_title(doc) if kinds == _THING else None
                 if title is not None:
                     return title  # "Nicolas Cage movie National Treasure." answered "Which film ...?"
+                named = _named_answer(doc, context[1]) if len(context) > 1 else None
+                if named is not None and _fits(named, kinds):
+                    return named  # "... banned the play The Vagina Monologues." answered "Which play ...?"
             # A name is a proper noun (or a date, a number): spaCy labels "Software" opening a sentence ORG.
             fitting = [
                 entity

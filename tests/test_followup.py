@@ -105,6 +105,17 @@ def test_references_are_resolved_to_the_earlier_turns_names(resolver, follow_up,
     assert result.query == standalone
 
 
+def test_it_is_what_the_previous_question_asked_for(resolver) -> None:  # type: ignore[no-untyped-def]
+    """ "It" after "Which play ...?" is the play the answer names, not the answer's first name ("Uganda")."""
+    history = [
+        (
+            "Which play did Uganda's authorities ban?",
+            "Uganda's authorities have banned the play The Vagina Monologues. [1]",
+        )
+    ]
+    assert make_standalone("Who wrote it?", history, resolver).question == "Who wrote Vagina Monologues?"
+
+
 def test_a_pronoun_nothing_stands_for_keeps_the_earlier_question(resolver) -> None:  # type: ignore[no-untyped-def]
     history = [("Who are the judges on The X Factor?", "Simon Cowell, Louis Walsh and Sharon Osbourne. [1]")]
     follow_up = "And which of them predicted that series two would be even better?"
