@@ -366,8 +366,8 @@ def _tally(span: Span) -> bool:
             first.text[:1].isdigit()
             and join.lower_ in {"to", "-", "–"}
             and second.text[:1].isdigit()
-            and span.start <= max(i, i + 2)
-            and min(i, i + 2) < span.end
+            and span.start <= i + 2
+            and i < span.end
         ):
             return True
     return False

@@ -188,9 +188,8 @@ def _named_answer(answer: Doc, question: Doc) -> Span | None:
     if not asked:
         return None
     for entity in answer.ents:
+        # "the play The Vagina Monologues": the entity starts with its own "The", right after the noun.
         before = answer[entity.start - 1] if entity.start > 0 else None
-        if entity.start > 1 and before is not None and before.pos_ == "DET" and before.ent_type_:
-            before = answer[entity.start - 2]  # "the play The Vagina Monologues": the entity has its "The"
         if before is not None and before.lemma_.lower() in asked:
             return entity
         if entity.root.dep_ == "appos" and entity.root.head.lemma_.lower() in asked:
