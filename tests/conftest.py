@@ -34,3 +34,12 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
 
     with chroma_server(tmp_path_factory.mktemp("chroma-server") / "data") as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def resolver():  # type: ignore[no-untyped-def]
+    """The follow-up reference resolver on its own spaCy pipeline (the follow-up tests of two modules)."""
+    from newsdesk.index.language import SharedPipeline, load_analyzer
+    from newsdesk.rag.followup import ReferenceResolver
+
+    return ReferenceResolver(SharedPipeline(load_analyzer))

@@ -4,18 +4,12 @@ sample corpus; a follow-up's capitalised first word is no name the archive must 
 from __future__ import annotations
 
 import pytest
-from newsdesk.index.language import SharedPipeline, load_analyzer
-from newsdesk.rag.followup import ReferenceResolver, make_standalone
+from newsdesk.rag.followup import make_standalone
 from newsdesk.rag.question import anchor_terms
 
 MINISTER = "Which Russian minister went to Tehran?"
 # The seed article with "A Russian defence ministry statement before the meeting said ..."
 STATEMENT_ARTICLE = "003_482dfbd78e828b66.txt"
-
-
-@pytest.fixture(scope="module")
-def resolver() -> ReferenceResolver:
-    return ReferenceResolver(SharedPipeline(load_analyzer))
 
 
 @pytest.fixture(scope="module")

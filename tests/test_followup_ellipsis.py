@@ -8,17 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from newsdesk.index.language import SharedPipeline, load_analyzer
-from newsdesk.rag.followup import ReferenceResolver, make_standalone
+from newsdesk.rag.followup import make_standalone
 
 from tests.fixtures.cli import SHARED_CORPORA, run_cli
 
 MARTINEZ = "Who did Conchita Martinez beat in the first round of the Dubai Championships?"
-
-
-@pytest.fixture(scope="module")
-def resolver() -> ReferenceResolver:
-    return ReferenceResolver(SharedPipeline(load_analyzer))
 
 
 @pytest.mark.parametrize(
