@@ -23,6 +23,7 @@ from newsdesk.rag.question import (
     anchor_terms,
     asks_when,
     content_terms,
+    figures,
     mentions_time,
     states,
 )
@@ -74,8 +75,9 @@ class HeuristicJudge(SupportJudge):
       sentence (names and figures weigh double); a "when" question favours a sentence that states a time
       and says something of what is asked. Threshold: the extractive engine's old `min_support`.
     - supports: 1 when the claim is verbatim in the passage; 0 when a name or figure of the claim is
-      missing from it; else the best cosine of the claim to the passage or one of its sentences (the
-      quote is one of them). Threshold: the citation check's old 0.6.
+      missing from it (figures in words too: "three elections" quoting "four elections"); else the best
+      cosine of the claim to the passage or one of its sentences (the quote is one of them).
+      Threshold: the citation check's old 0.6.
     """
 
     name = "heuristic"
@@ -142,8 +144,11 @@ class HeuristicJudge(SupportJudge):
                 scores[i] = 1.0
                 continue
             passage_terms = content_terms(passage)
-            if not all(states(anchor, passage_terms) for anchor in anchor_terms(claim)):
-                continue  # a name or figure the passage never states: 0
+            names = (anchor for anchor in anchor_terms(claim) if not anchor[0].isdigit())
+            if not all(states(name, passage_terms) for name in names):
+                continue  # a name the passage never states: 0
+            if not figures(claim) <= figures(passage):
+                continue  # a figure it never states, in digits or words ("three" quoting "four"): 0
             sentences = [passage[s:e] for s, e in split_sentences(passage)]
             to_embed.append((i, [claim, passage, *(s for s in sentences if s.strip() and s != passage)]))
         if to_embed:

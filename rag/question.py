@@ -99,6 +99,33 @@ def anchor_terms(question: str) -> dict[str, str]:
     return anchors
 
 
+# Cardinal number words, so that a claim's "three elections" is checked against the quote's "four elections"
+# as "3" against "4" would be. spaCy's `like_num` recognises such words but gives no value; "one" is left out
+# because it is as often a pronoun ("one of the players") as a figure, and "hundred"/"thousand" because
+# "two hundred" is the quote's "200".
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+    if word != "_"
+} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80",
+     "ninety": "90", "dozen": "12"}  # fmt: skip
+
+
+def figures(text: str) -> set[str]:
+    """The numbers `text` states, digits or words, as plain digit strings: "1,100" and "1100" are one figure,
+    "three" is "3". A claim stating a figure its quote does not state is not supported by it."""
+    found: set[str] = set()
+    for token in _TOKEN.findall(text):
+        if token[0].isdigit():
+            found.add(token.replace(",", ""))
+        elif (value := _NUMBER_WORDS.get(token.lower())) is not None:
+            found.add(value)
+    return found
+
+
 def states(term: str, terms: set[str]) -> bool:
     """`term` (a stem) or a stem of the same name is among `terms`: "iran" is stated by "iranian", as
     "russia" by "russian" — a shared beginning of at least four letters, most of both words."""

@@ -272,6 +272,27 @@ def test_the_pipelines_judge_reads_figures_and_demonyms(components) -> None:  # 
     assert min(scores[1], scores[2]) >= judge.supports_threshold
 
 
+def test_the_heuristic_judge_reads_figures_written_as_words(components) -> None:  # type: ignore[no-untyped-def]
+    """A figure swapped in words ("three elections" for "four") passed the check: only digits were figures.
+    The quote is a BBC politics story's sentence with its neighbours (bbc/politics, Lynton Crosby)."""
+    judge = components.judge
+    quote = (
+        'Mr Howard later added there was not "one iota" of truth in the report. The strategist helped '
+        "Australia's PM, John Howard, win four elections. Mr Howard appointed Mr Crosby as his elections "
+        "chief last October."
+    )
+    scores = judge.support_scores(
+        [
+            ("The strategist helped Australia's PM, John Howard, win three elections.", quote),
+            ("The strategist helped Australia's PM, John Howard, win 3 elections.", quote),
+            ("The strategist helped Australian PM John Howard win 4 elections.", quote),
+            ("The strategist helped John Howard, Australia's PM, win four elections.", quote),
+        ]
+    )
+    assert scores[0] == 0.0 and scores[1] == 0.0
+    assert min(scores[2], scores[3]) >= judge.supports_threshold
+
+
 def test_the_heuristic_judge_ranks_the_sentence_that_states_the_asked_fact_first(components) -> None:  # type: ignore[no-untyped-def]
     judge = HeuristicJudge(components.embedder)
     sentences = [
