@@ -112,6 +112,10 @@ def _asked_noun(wh: Token, clause: Span) -> Token | None:
             break
         run.append(token)
     nouns = [t for t in run if t.pos_ == "NOUN"]
+    if wh.lower_ == "which" and len(nouns) > 1 and _NOUN_TYPES.get(nouns[-1].lemma_.lower()) == "amount":
+        # "Which metal prices rose?" picks a metal, not a sum: "which" chooses among the kinds the noun
+        # before a measure names ("what metal prices" would ask the prices themselves).
+        return _named(nouns[-2])
     if nouns:
         return _named(nouns[-1])
     for chunk in clause.noun_chunks:

@@ -228,3 +228,12 @@ def test_a_person_two_articles_name_differently_is_listed_once(components) -> No
     answer = components.assistant("extractive").ask("Who met in Tehran?")
     assert answer.direct_answer and "Fahd Jassem al-Freij" in answer.direct_answer
     assert "Fahd al-Freij" not in answer.direct_answer
+
+
+def test_which_with_a_measure_asks_for_the_kind_not_the_sum(components) -> None:  # type: ignore[no-untyped-def]
+    """ "Which metal prices rose?" was read as a money question, so only a sentence with a sum answered it."""
+    analyzer = components.question_analyzer
+    (which,) = analyzer.parts("Which metal prices rose after the strike at the Trail smelter?")
+    assert (which.answer_type, which.money, which.asked) == ("thing", False, "metal")
+    (what,) = analyzer.parts("What share price did the bid value Cominco at?")
+    assert (what.answer_type, what.money) == ("amount", True)
