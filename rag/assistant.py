@@ -182,7 +182,7 @@ class Assistant:
                 prepared.focus = followup.question
         if not evidence.passages:
             # The gate closed (or nothing was found): the same rule says why.
-            reason = unanswerable_reason(query, evidence.considered)
+            reason = unanswerable_reason(query, evidence.considered, evidence.articles)
             assert reason is not None
             if recorded is not None:
                 reason = f"{reason.rstrip('.')} (searching only articles {describe_filters(recorded)})."

@@ -11,6 +11,8 @@ evidence through by it, and the assistant's abstention states the reason it give
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from newsdesk.rag.models import Passage
 from newsdesk.rag.question import anchor_terms, content_terms, content_words
 
@@ -23,13 +25,21 @@ def _matches(term: str, vocabulary: set[str]) -> bool:
     )
 
 
-def unanswerable_reason(question: str, passages: list[Passage]) -> str | None:
-    """Why the passages cannot answer the question, or None when they may."""
+def unanswerable_reason(
+    question: str, passages: list[Passage], articles: Mapping[str, str] | None = None
+) -> str | None:
+    """Why the passages cannot answer the question, or None when they may.
+
+    `articles` (doc_id -> whole text) are the passages' articles when the retriever read them: a name the
+    question is anchored on is often only in another part of the article than the chunk that answers
+    ("argues analyst Bill Thompson" opens a column whose fifth paragraph names the company asked for)."""
     if not passages:
         return "the archive holds no article related to the question."
     vocabulary: set[str] = set()
     for passage in passages:
         vocabulary |= content_terms(passage.text) | content_terms(passage.title or "")
+    for text in (articles or {}).values():
+        vocabulary |= content_terms(text)
     anchors = anchor_terms(question)
     missing = [word for anchor, word in anchors.items() if not _matches(anchor, vocabulary)]
     if missing:

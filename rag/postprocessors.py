@@ -14,7 +14,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from newsdesk.rag.gate import unanswerable_reason
 from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.models import Passage, article_id
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 
 class CapPerArticle(BaseNodePostprocessor):
@@ -72,11 +72,14 @@ class CutInstructions(BaseNodePostprocessor):
 
 class RelevanceGate(BaseNodePostprocessor):
     """All the nodes when they may answer the question, none when they never speak of what it asks
-    (`unanswerable_reason`, which the assistant's abstention states)."""
+    (`unanswerable_reason`, which the assistant's abstention states). `articles` are the whole texts of
+    the nodes' articles (doc_id -> text), when read."""
+
+    articles: dict[str, str] = Field(default_factory=dict)
 
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
     ) -> list[NodeWithScore]:
         question = query_bundle.query_str if query_bundle is not None else ""
         passages = [Passage.from_node(hit) for hit in nodes]
-        return [] if unanswerable_reason(question, passages) is not None else nodes
+        return [] if unanswerable_reason(question, passages, self.articles) is not None else nodes

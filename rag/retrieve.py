@@ -5,7 +5,7 @@ chunks per article, cut instructions out of the evidence, and gate it on relevan
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from llama_index.core import VectorStoreIndex
@@ -23,6 +23,7 @@ from newsdesk.rag.filters import ArchiveCatalog, metadata_filters, resolve_filte
 from newsdesk.rag.injection import InstructionDetector
 from newsdesk.rag.models import Filters, Passage
 from newsdesk.rag.postprocessors import CapPerArticle, CutInstructions, RelevanceGate
+from newsdesk.rag.question import anchor_terms, content_terms, states
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Evidence:
 
     passages: list[Passage]
     considered: list[Passage]
+    articles: dict[str, str] = field(default_factory=dict)
+    """The whole texts of the considered passages' articles, read when their chunks alone closed the gate."""
 
 
 class _Scored(BaseRetriever):
@@ -112,6 +115,38 @@ class _Derived:
         return self._columns
 
 
+def _names_in(hit: NodeWithScore) -> set[str]:
+    return content_terms(hit.node.get_content()) | content_terms(str(hit.node.metadata.get("title") or ""))
+
+
+def _with_every_name(
+    query: str, fused: list[NodeWithScore], lexical: BaseRetriever, k: int
+) -> list[NodeWithScore]:
+    """`fused`, with the best lexical chunk that names every name of the question put in at place `k - 1`
+    when none of the first `k` names one of them.
+
+    Reciprocal rank fusion rewards a chunk both rankings like: a chunk that only the lexical ranking puts
+    first — the one article naming a rare name, "Paion", that the encoder has never seen — falls behind
+    chunks both rank tenth, and the question is then judged on articles that never name what it asks
+    about. The chunk put in must name all the question's names, not only the missing one: a chunk naming
+    "Britain" alone would open the relevance gate to a question about Apple in Britain that no article
+    answers."""
+    names = anchor_terms(query)
+    if not names or not fused:
+        return fused
+    seen: set[str] = set()
+    for hit in fused[:k]:
+        seen |= _names_in(hit)
+    if all(states(name, seen) for name in names):
+        return fused
+    for hit in lexical.retrieve(query):
+        terms = _names_in(hit)
+        if all(states(name, terms) for name in names):
+            rest = [other for other in fused if other.node.node_id != hit.node.node_id]
+            return [*rest[: k - 1], hit, *rest[k - 1 :]]
+    return fused
+
+
 class PassageRetriever:
     """Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion,
     then at most `per_article` chunks from any one article. Filters restrict both sides."""
@@ -130,6 +165,7 @@ class PassageRetriever:
         self._index = VectorStoreIndex.from_vector_store(
             store.vector_store, embed_model=embedder, callback_manager=embedder.callback_manager
         )
+        self._store = store
         self._lexical = lexical
         self.instructions = instructions
         self.top_k = top_k
@@ -191,7 +227,7 @@ class PassageRetriever:
             num_queries=1,
             use_async=False,
         )
-        return fusion.retrieve(query)
+        return _with_every_name(query, fusion.retrieve(query), lexical, k)
 
     def _capped(self, query: str, k: int, filters: Filters | None) -> list[NodeWithScore]:
         cap = CapPerArticle(top_k=k, per_article=self.per_article)
@@ -221,7 +257,16 @@ class PassageRetriever:
         bundle = QueryBundle(query)
         cleaned = CutInstructions(detector=self.instructions).postprocess_nodes(hits, bundle)
         admitted = RelevanceGate().postprocess_nodes(cleaned, bundle)
+        articles: dict[str, str] = {}
+        if cleaned and not admitted:
+            # The chunks miss a word the question is anchored on: their whole articles may still name it
+            # (a columnist named in the standfirst, asked about a company in the fifth paragraph). Read
+            # only on this path, so an answerable question costs no extra read.
+            doc_ids = [Passage.from_node(hit).doc_id for hit in cleaned]
+            articles = {doc_id: a.text for doc_id, a in self._store.get_articles(doc_ids).items()}
+            admitted = RelevanceGate(articles=articles).postprocess_nodes(cleaned, bundle)
         return Evidence(
             passages=[Passage.from_node(hit) for hit in admitted],
             considered=[Passage.from_node(hit) for hit in cleaned],
+            articles=articles,
         )

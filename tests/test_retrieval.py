@@ -126,3 +126,62 @@ def test_the_archive_catalog_follows_writes_to_the_store(tmp_path: Path) -> None
     components.ingestor.ingest([second])
     assert components.lexical.stamp() != stamp  # the BM25 index was rebuilt, and says so
     assert {Path(source).name for source in retriever.catalog.sources} == {"001.txt", "002.txt"}
+
+
+# Twenty BBC business stories the encoder ranks closest to a question about a share listing on the
+# Frankfurt exchange, and the one story (business/233) that answers it: only the lexical ranking knows its
+# rare name, "Paion".
+_LISTING_STORIES = [
+    *(
+        f"business/{n}"
+        for n in "082 169 186 203 207 208 220 264 267 269 271 274 279 316 319 392 421 422 454".split()
+    ),
+    "entertainment/322",
+    "business/233",
+]
+
+
+def test_the_one_article_naming_a_rare_name_is_retrieved(tmp_path: Path) -> None:
+    """Reciprocal rank fusion dropped the chunk that only BM25 ranked first (the encoder has never seen
+    "Paion"), so the question was judged on articles that never name it and abstained."""
+    source = tmp_path / "stories"
+    source.mkdir()
+    for story in _LISTING_STORIES:
+        shutil.copy(SHARED_CORPORA / "bbc" / f"{story}.txt", source / f"{story.replace('/', '-')}.txt")
+    store = tmp_path / "store"
+    run_cli("ingest", "--store", str(store), "--json", str(source))
+    answer = json.loads(
+        run_cli(
+            "ask",
+            "--store",
+            str(store),
+            "--json",
+            "On what date are Paion's shares scheduled to begin trading on the Frankfurt Stock Exchange?",
+        ).stdout
+    )
+    assert not answer["abstained"], answer["answer"]
+    assert "10 February" in answer["direct_answer"]
+    assert {c["source"].rsplit("/", 1)[-1] for c in answer["citations"]} == {"business-233.txt"}
+
+
+def test_the_gate_reads_the_whole_article_for_a_name_outside_the_chunk() -> None:
+    """A column names its author in the standfirst and the asked company five paragraphs on: the chunk
+    that answers never names "Thompson", and the relevance gate closed on it."""
+    from newsdesk.rag.gate import unanswerable_reason
+    from newsdesk.rag.models import Passage
+
+    article = (SHARED_CORPORA / "bbc" / "tech" / "164.txt").read_text(encoding="utf-8")
+    start = article.index("Companies like SecureWave")
+    end = article.index(".", article.index("memory card", start)) + 1
+    chunk = Passage(
+        chunk_id="c",
+        doc_id="tech-164",
+        text=article[start:end],
+        start=start,
+        end=end,
+        score=1.0,
+        source="164.txt",
+    )
+    question = "Which company does Bill Thompson cite as able to restrict USB ports to authorised devices?"
+    assert unanswerable_reason(question, [chunk]) == "no article mentions Bill, Thompson."
+    assert unanswerable_reason(question, [chunk], {"tech-164": article}) is None
