@@ -24,6 +24,11 @@ _LABELS: dict[AnswerType, tuple[str, ...]] = {
     "amount": ("MONEY", "PERCENT", "QUANTITY", "CARDINAL"),
     "count": ("CARDINAL", "QUANTITY"),
 }
+# What "how long" is measured in: time, and length.
+_DURATION_UNITS = frozenset(
+    "second minute hour day week fortnight month year decade century metre meter kilometre kilometer km "
+    "mile yard foot feet inch".split()
+)
 # Markers of a reason clause: subordinating conjunctions ("because", "as", "since") and the prepositions
 # ("after", "due to", "because of", "following") whose object is the cause.
 _REASON_MARKS = frozenset({"because", "as", "since"})
@@ -123,6 +128,13 @@ def answer_spans(reading: Reading, part: QuestionPart, question_terms: set[str])
             # "How much did X pay", "what was the cost" ask for a sum: "four radio stations" or "70%" is no
             # answer.
             spans = [e for e in spans if e.label_ == "MONEY" or _currency(e)]
+        if kind == "amount" and part.duration:
+            # "How long would members serve?" asks for a stretch of time ("12 years", which spaCy tags a
+            # date), or a length: not "70%" or "385 MSCPs".
+            # A date describing a noun counts here ("a two-day trip"), unlike for "when".
+            dated = _entities(reading, "date", question_terms)
+            spans = [e for e in [*spans, *dated] if _lasts(e)]
+            spans.sort(key=lambda e: e.start)
         if kind == "amount" and part.asked:
             # "What was the index reading" is not answered by "a survey of 5,000 households": a bare number
             # that counts something the question does not name is a count of that, not the asked amount.
@@ -386,6 +398,13 @@ def _currency(span: Span) -> bool:
     doc = span.doc
     around = [doc[i].lower_ for i in (span.start - 1, span.end, span.end + 1) if 0 <= i < len(doc)]
     return any(word in _CURRENCIES for word in [*around, *(t.lower_ for t in span)])
+
+
+def _lasts(span: Span) -> bool:
+    """Whether the span measures a stretch of time or a length: a unit counted by a number or "a"
+    ("14 years", "a two-day trip", "a decade"), not a point in time ("this week", "last year")."""
+    counted = any(t.like_num for t in span) or span[0].lower_ in {"a", "an", "several", "few", "many"}
+    return counted and any(t.lemma_.lower() in _DURATION_UNITS for t in span)
 
 
 def _entities(reading: Reading, kind: AnswerType, question_terms: set[str]) -> list[Span]:

@@ -145,6 +145,10 @@ class QuestionPart(BaseModel):
         default=False,
         description="An amount part that asks for a sum of money ('How much did X pay', 'what did it cost').",
     )
+    duration: bool = Field(
+        default=False,
+        description="An amount part that asks how long something lasts ('How long would members serve?').",
+    )
 
 
 class AnswerPart(BaseModel):

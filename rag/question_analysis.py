@@ -428,6 +428,7 @@ class QuestionAnalyzer:
                     money=answer_type == "amount"
                     and (predicate in MONEY_VERBS or asked_lemma in MONEY_NOUNS),
                     thing=_costed_thing(span, predicate) if answer_type == "amount" else None,
+                    duration=wh.lower_ == "how" and wh.i + 1 < len(doc) and doc[wh.i + 1].lower_ == "long",
                 )
             )
         return parts

@@ -237,3 +237,15 @@ def test_which_with_a_measure_asks_for_the_kind_not_the_sum(components) -> None:
     assert (which.answer_type, which.money, which.asked) == ("thing", False, "metal")
     (what,) = analyzer.parts("What share price did the bid value Cominco at?")
     assert (what.answer_type, what.money) == ("amount", True)
+
+
+def test_how_long_is_answered_by_a_stretch_of_time(components) -> None:  # type: ignore[no-untyped-def]
+    """"How long" was an amount like any other: "this week" or a bare count could answer it."""
+    analyzer = components.question_analyzer
+    question = "How long was Freij's trip to Iran?"
+    (part,) = analyzer.parts(question)
+    assert (part.answer_type, part.duration) == ("amount", True)
+    sentence = _sample_sentence("000", "two-day trip")
+    with analyzer.session():
+        found = read(analyzer.read([sentence])[0])
+        assert [s.text for s in answer_spans(found, part, content_terms(question))] == ["two-day"]
