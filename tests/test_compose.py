@@ -240,7 +240,7 @@ def test_which_with_a_measure_asks_for_the_kind_not_the_sum(components) -> None:
 
 
 def test_how_long_is_answered_by_a_stretch_of_time(components) -> None:  # type: ignore[no-untyped-def]
-    """"How long" was an amount like any other: "this week" or a bare count could answer it."""
+    """ "How long" was an amount like any other: "this week" or a bare count could answer it."""
     analyzer = components.question_analyzer
     question = "How long was Freij's trip to Iran?"
     (part,) = analyzer.parts(question)
