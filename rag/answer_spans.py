@@ -447,10 +447,28 @@ def _proper_names(reading: Reading, question_terms: set[str]) -> list[Span]:
 
 def names_the_asked(reading: Reading, part: QuestionPart, question_terms: set[str]) -> bool:
     """Whether a person part's answer in the sentence is a participant of the asked event or holds the asked
-    role, rather than only someone acting in the sentence (asked_people)."""
+    role, rather than only someone acting in the sentence (asked_people); or a date part's date is the asked
+    event's."""
+    if part.answer_type == "date" and part.predicate:
+        return any(_dates_the_event(e, part.predicate) for e in _entities(reading, "date", question_terms))
     if part.answer_type != "person":
         return False
     return asked_people(_entities(reading, "person", question_terms), part)[1]
+
+
+def _dates_the_event(span: Span, predicate: str) -> bool:
+    """Whether a date says when the asked event happened: the verb it hangs on is the event, or has it as
+    its object ("Parry joined Liverpool ... in July 1998" for "When did Parry join?", "held talks on
+    Thursday" for "When did they meet?"), not another verb of the sentence ("has to deliver a stadium by
+    2007")."""
+    verb = span.root.head
+    while verb.pos_ not in {"VERB", "AUX"} and verb.head.i != verb.i:
+        verb = verb.head
+    if verb.pos_ not in {"VERB", "AUX"}:
+        return False
+    return _is_event(verb, predicate) or any(
+        _is_event(child, predicate) for child in verb.children if child.dep_ in {"dobj", "nsubj", "attr"}
+    )
 
 
 # Entity labels that stand for the same kind of party: a company's figure is not another company's, a

@@ -25,6 +25,7 @@ from newsdesk.rag.question import (
     content_terms,
     figures,
     mentions_time,
+    name_heads,
     states,
 )
 
@@ -104,7 +105,8 @@ class HeuristicJudge(SupportJudge):
         """A name or figure of the question found only elsewhere in the sentence's article counts half,
         since the article sets the topic ("Syrian" uprising) while the sentence carries the answer. A
         sentence whose article never names one of the question's names or figures (a meeting in Damascus,
-        asked about Tehran) scores 0 while any other sentence's article names them all."""
+        asked about Tehran) scores 0 while any other sentence's article names them all; a name counts by its
+        head ("Parry joined Liverpool in July 1998" names the "Rick Parry" asked about)."""
         key = (question, tuple(sentences), tuple(articles))
         if self._last_answers is not None and self._last_answers[0] == key:
             return self._last_answers[1].copy()
@@ -114,6 +116,7 @@ class HeuristicJudge(SupportJudge):
         vectors = np.asarray(self._embedder.get_text_embedding_batch(list(sentences)))
         similarities = vectors @ question_vector
         anchors = set(anchor_terms(question))
+        heads = name_heads(question) & anchors
         topic = content_terms(question) - anchors
         total = 2.0 * len(anchors) + len(topic) or 1.0
         wants_time = asks_when(question)
@@ -127,7 +130,7 @@ class HeuristicJudge(SupportJudge):
             on_topic = len(topic & terms)
             anchored = sum(2.0 if a in terms else 1.0 if a in context else 0.0 for a in anchors)
             scores[i] = 0.5 * float(similarity) + 0.5 * (anchored + on_topic) / total
-            off_anchor[i] = any(a not in terms and a not in context for a in anchors)
+            off_anchor[i] = any(a not in terms and a not in context for a in heads)
             if wants_time and (on_topic or anchors & terms) and mentions_time(sentence):
                 scores[i] += 0.08
         if not off_anchor.all():

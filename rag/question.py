@@ -126,6 +126,25 @@ def figures(text: str) -> set[str]:
     return found
 
 
+def name_heads(question: str) -> set[str]:
+    """The stems of the anchors that end a name: "Parry" of "Rick Parry", "Exchange" of "Frankfurt Stock
+    Exchange". News names a person by surname after the first mention ("Parry joined Liverpool in 1998"),
+    so a sentence's article that names the head names the person."""
+    heads: set[str] = set()
+    for part in _QUESTION_END.split(question):
+        tokens = _TOKEN.findall(part)
+        for position, token in enumerate(tokens):
+            lowered = token.lower()
+            if lowered in STOPWORDS or lowered in _QUESTION_OPENERS:
+                continue
+            if not (token[0].isdigit() or (token[0].isupper() and position > 0)):
+                continue
+            following = tokens[position + 1] if position + 1 < len(tokens) else ""
+            if token[0].isdigit() or not following[:1].isupper():
+                heads.add(stem(token))
+    return heads
+
+
 def states(term: str, terms: set[str]) -> bool:
     """`term` (a stem) or a stem of the same name is among `terms`: "iran" is stated by "iranian", as
     "russia" by "russian" — a shared beginning of at least four letters, most of both words."""

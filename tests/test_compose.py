@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from newsdesk.rag.answer_spans import answer_spans, read
+from newsdesk.rag.answer_spans import answer_spans, names_the_asked, read
 from newsdesk.rag.models import Answer, AnswerSentence, Citation
 from newsdesk.rag.question import content_terms
 from newsdesk.rag.verify import direct_answer_spans
@@ -249,3 +249,39 @@ def test_how_long_is_answered_by_a_stretch_of_time(components) -> None:  # type:
     with analyzer.session():
         found = read(analyzer.read([sentence])[0])
         assert [s.text for s in answer_spans(found, part, content_terms(question))] == ["two-day"]
+
+
+def _raskin_paragraphs() -> list[str]:
+    """A BBC obituary (tech/068): the first paragraph names "Jef Raskin", the later ones "Mr Raskin"."""
+    text = (SHARED_CORPORA / "bbc" / "tech" / "068.txt").read_text(encoding="utf-8")
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+def test_a_when_part_is_answered_by_the_date_of_the_asked_event(components) -> None:  # type: ignore[no-untyped-def]
+    """A "when" part took any dated sentence about its person: "in 1982 he left" as well as "joined in
+    1978"."""
+    analyzer = components.question_analyzer
+    question = "When did Jef Raskin join Apple?"
+    (part,) = analyzer.parts(question)
+    assert (part.answer_type, part.predicate) == ("date", "join")
+    sentences = [s.strip() + "." for p in _raskin_paragraphs() for s in p.split(". ")]
+    joined = next(s for s in sentences if "joined Apple" in s)
+    left = next(s for s in sentences if "left Apple" in s)
+    with analyzer.session():
+        asked = [
+            names_the_asked(read(doc), part, content_terms(question)) for doc in analyzer.read([joined, left])
+        ]
+    assert asked == [True, False]
+
+
+def test_a_sentence_naming_a_person_by_surname_answers(components) -> None:  # type: ignore[no-untyped-def]
+    """News names a person in full once, then by surname: the sentence with the date ("Mr Raskin joined
+    Apple in 1978"), in a part of the article that never says "Jef", scored 0 beside any article naming
+    "Jef Raskin"."""
+    headline, opening, *rest = _raskin_paragraphs()
+    career = next(p for p in rest if "joined Apple" in p)
+    joined = next(s.strip() + "." for s in career.split(".") if "joined Apple" in s)
+    scores = components.judge.answer_scores_in_articles(
+        "When did Jef Raskin join Apple?", [joined, opening], [career, f"{headline} {opening}"]
+    )
+    assert scores[0] >= components.judge.answers_threshold
