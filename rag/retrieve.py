@@ -140,6 +140,8 @@ def _with_every_name(
     if all(states(name, seen) for name in names):
         return fused
     for hit in lexical.retrieve(query):
+        if not hit.score:
+            break  # a chunk a filter holds out scores 0 (BM25's weight mask) and ranks last
         terms = _names_in(hit)
         if all(states(name, terms) for name in names):
             rest = [other for other in fused if other.node.node_id != hit.node.node_id]
