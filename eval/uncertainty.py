@@ -115,6 +115,15 @@ def _interval(samples: np.ndarray) -> tuple[float, float] | None:
     return round(float(low), 4), round(float(high), 4)
 
 
+def _wilson(successes: int, trials: int) -> tuple[float, float]:
+    """The 95% Wilson score interval of a share of yes/no outcomes."""
+    z = 1.959964
+    share = successes / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)
+
+
 def _percentile_samples(drawn: np.ndarray, seconds: np.ndarray) -> dict[str, np.ndarray]:
     """Each latency percentile of every resample (`drawn`: resamples × questions drawn), from one sort."""
     ordered = np.sort(seconds[drawn], axis=1)
@@ -134,6 +143,11 @@ def confidence_intervals(results: Sequence[dict], resamples: int = RESAMPLES) ->
         if denominators[:, column].sum() == 0:
             continue
         bounds = _interval(samples[:, column])
+        top, bottom = numerators[:, column].sum(), denominators[:, column].sum()
+        if bounds and bounds[0] == bounds[1] and top in {0, bottom} and set(numerators[:, column]) <= {0, 1}:
+            # Every resample of 20 right answers out of 20 is 20 of 20: the bootstrap claims certainty. For
+            # a share of yes/no outcomes at 0 or 1 the Wilson score interval says what 20 questions can.
+            bounds = _wilson(int(top), int(bottom))
         if bounds:
             intervals[metric] = {"ci_low": bounds[0], "ci_high": bounds[1]}
     # Percentiles are not ratios of sums: the resampled seconds themselves, drawn with the same seed.

@@ -183,3 +183,12 @@ def test_a_baseline_of_other_questions_fails_instead_of_passing_unexamined() -> 
     assert checked["failed"] == [
         "baseline: no question of this run is in the baseline report, nothing to test against"
     ]
+
+
+def test_twenty_right_of_twenty_is_not_certain() -> None:
+    """Every bootstrap resample of 20 right answers is 20 right: the interval was [1.0, 1.0]. A share of
+    yes/no outcomes at 0 or 1 gets the Wilson score interval instead."""
+    figures = aggregate([_result(i, correct=True) for i in range(20)])
+    assert figures["correctness"] == 1.0
+    assert figures["ci"]["correctness"] == {"ci_low": 0.8389, "ci_high": 1.0}
+    assert figures["ci"]["false_answers"] == {"ci_low": 0.0, "ci_high": 0.1611}
