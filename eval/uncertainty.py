@@ -140,10 +140,10 @@ def confidence_intervals(results: Sequence[dict], resamples: int = RESAMPLES) ->
     samples = _ratios(counts, numerators, denominators)
     intervals: dict[str, dict] = {}
     for column, metric in enumerate(RATIOS):
-        if denominators[:, column].sum() == 0:
+        top, bottom = numerators[:, column].sum(), denominators[:, column].sum()
+        if bottom == 0:
             continue
         bounds = _interval(samples[:, column])
-        top, bottom = numerators[:, column].sum(), denominators[:, column].sum()
         if bounds and bounds[0] == bounds[1] and top in {0, bottom} and set(numerators[:, column]) <= {0, 1}:
             # Every resample of 20 right answers out of 20 is 20 of 20: the bootstrap claims certainty. For
             # a share of yes/no outcomes at 0 or 1 the Wilson score interval says what 20 questions can.

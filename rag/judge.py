@@ -116,7 +116,7 @@ class HeuristicJudge(SupportJudge):
         vectors = np.asarray(self._embedder.get_text_embedding_batch(list(sentences)))
         similarities = vectors @ question_vector
         anchors = set(anchor_terms(question))
-        heads = name_heads(question) & anchors
+        heads = name_heads(question)  # a subset of the anchors
         topic = content_terms(question) - anchors
         total = 2.0 * len(anchors) + len(topic) or 1.0
         wants_time = asks_when(question)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from nltk.stem import PorterStemmer
@@ -81,6 +82,18 @@ def content_terms(text: str) -> set[str]:
     return terms
 
 
+def _anchor_tokens(question: str) -> Iterator[tuple[str, str]]:
+    """Each anchor word of the question (anchor_terms) with the word after it ("" at the end of a part)."""
+    for part in _QUESTION_END.split(question):
+        tokens = _TOKEN.findall(part)
+        for position, token in enumerate(tokens):
+            lowered = token.lower()
+            if lowered in STOPWORDS or lowered in _QUESTION_OPENERS:
+                continue
+            if token[0].isdigit() or (token[0].isupper() and position > 0):
+                yield token, tokens[position + 1] if position + 1 < len(tokens) else ""
+
+
 def anchor_terms(question: str) -> dict[str, str]:
     """Names and numbers the question is about: capitalised words not opening a question, and
     figures. An archive that never mentions one of them cannot answer the question.
@@ -88,15 +101,7 @@ def anchor_terms(question: str) -> dict[str, str]:
 
     A follow-up searched together with the question it leans on ("Which minister went to Tehran? Did
     they agree?") holds two questions: each one's first word is an opener, not a name."""
-    anchors: dict[str, str] = {}
-    for part in _QUESTION_END.split(question):
-        for position, token in enumerate(_TOKEN.findall(part)):
-            lowered = token.lower()
-            if lowered in STOPWORDS or lowered in _QUESTION_OPENERS:
-                continue
-            if token[0].isdigit() or (token[0].isupper() and position > 0):
-                anchors[stem(token)] = token
-    return anchors
+    return {stem(token): token for token, _ in _anchor_tokens(question)}
 
 
 # Cardinal number words, so that a claim's "three elections" is checked against the quote's "four elections"
@@ -106,10 +111,10 @@ def anchor_terms(question: str) -> dict[str, str]:
 _NUMBER_WORDS = {
     word: str(value)
     for value, word in enumerate(
-        "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
     )
-    if word != "_"
+    if word != "one"
 } | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80",
      "ninety": "90", "dozen": "12"}  # fmt: skip
 
@@ -130,19 +135,11 @@ def name_heads(question: str) -> set[str]:
     """The stems of the anchors that end a name: "Parry" of "Rick Parry", "Exchange" of "Frankfurt Stock
     Exchange". News names a person by surname after the first mention ("Parry joined Liverpool in 1998"),
     so a sentence's article that names the head names the person."""
-    heads: set[str] = set()
-    for part in _QUESTION_END.split(question):
-        tokens = _TOKEN.findall(part)
-        for position, token in enumerate(tokens):
-            lowered = token.lower()
-            if lowered in STOPWORDS or lowered in _QUESTION_OPENERS:
-                continue
-            if not (token[0].isdigit() or (token[0].isupper() and position > 0)):
-                continue
-            following = tokens[position + 1] if position + 1 < len(tokens) else ""
-            if token[0].isdigit() or not following[:1].isupper():
-                heads.add(stem(token))
-    return heads
+    return {
+        stem(token)
+        for token, following in _anchor_tokens(question)
+        if token[0].isdigit() or not following[:1].isupper()
+    }
 
 
 def states(term: str, terms: set[str]) -> bool:

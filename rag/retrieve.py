@@ -259,16 +259,15 @@ class PassageRetriever:
         bundle = QueryBundle(query)
         cleaned = CutInstructions(detector=self.instructions).postprocess_nodes(hits, bundle)
         admitted = RelevanceGate().postprocess_nodes(cleaned, bundle)
+        considered = [Passage.from_node(hit) for hit in cleaned]
         articles: dict[str, str] = {}
         if cleaned and not admitted:
             # The chunks miss a word the question is anchored on: their whole articles may still name it
             # (a columnist named in the standfirst, asked about a company in the fifth paragraph). Read
             # only on this path, so an answerable question costs no extra read.
-            doc_ids = [Passage.from_node(hit).doc_id for hit in cleaned]
-            articles = {doc_id: a.text for doc_id, a in self._store.get_articles(doc_ids).items()}
+            stored = self._store.get_articles(p.doc_id for p in considered)
+            articles = {doc_id: article.text for doc_id, article in stored.items()}
             admitted = RelevanceGate(articles=articles).postprocess_nodes(cleaned, bundle)
         return Evidence(
-            passages=[Passage.from_node(hit) for hit in admitted],
-            considered=[Passage.from_node(hit) for hit in cleaned],
-            articles=articles,
+            passages=[Passage.from_node(hit) for hit in admitted], considered=considered, articles=articles
         )
